@@ -1,0 +1,1 @@
+"""Albums: filled by the albums issue (create, organise, move, download as ZIP)."""

@@ -1,0 +1,1 @@
+"""Analysis: taggers, tagging tasks, statistics and reindexing arrive with the tagging issue."""

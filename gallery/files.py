@@ -1,0 +1,29 @@
+"""Serving stored files to the people allowed to see them."""
+from django.conf import settings
+from django.http import FileResponse, HttpResponseRedirect
+from django.utils.http import content_disposition_header
+from storages.backends.s3 import S3Storage
+
+
+def stored_file_response(stored, *, download_name: str | None = None, content_type=None):
+    """A response that delivers ``stored`` (a FieldFile) to a user already checked to own it.
+
+    On S3 the bucket is private: the browser is redirected to a short-lived presigned URL, so
+    the bytes never pass through the web process. On local disk the file is streamed from here.
+    """
+    max_age = settings.PICTURA_PRESIGNED_URL_SECONDS // 2
+    if isinstance(stored.storage, S3Storage):
+        parameters = {}
+        if download_name:
+            parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
+        response = HttpResponseRedirect(stored.storage.url(stored.name, parameters=parameters))
+    else:
+        response = FileResponse(
+            stored.open("rb"),
+            as_attachment=bool(download_name),
+            filename=download_name or "",
+            content_type=content_type,
+        )
+    # Private: only this user's browser may keep it, and not past the presigned URL's life.
+    response["Cache-Control"] = f"private, max-age={max_age}"
+    return response

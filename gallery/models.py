@@ -1,0 +1,128 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+
+
+class PhotoQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def newest_first(self):
+        # sort_at is the capture date, or the upload time when the photo has none; id breaks ties
+        # so that pagination and previous/next agree on one total order.
+        return self.order_by("-sort_at", "-id")
+
+    def totals(self) -> dict:
+        return self.aggregate(count=Count("id"), bytes=Coalesce(Sum("file_size"), 0))
+
+
+class Photo(models.Model):
+    class Renditions(models.TextChoices):
+        PENDING = "pending", "Being prepared"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="photos")
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+
+    # The original as uploaded, under a generated key; the client's name is kept for downloads.
+    original = models.FileField(max_length=255)
+    original_filename = models.CharField(max_length=255)
+    image_format = models.CharField(max_length=10)
+    file_size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    thumbnail = models.FileField(max_length=255, blank=True)
+    preview = models.FileField(max_length=255, blank=True)
+    renditions_state = models.CharField(
+        max_length=10, choices=Renditions.choices, default=Renditions.PENDING
+    )
+
+    # Pixel size as displayed, i.e. after the EXIF orientation is applied.
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    orientation = models.PositiveSmallIntegerField(default=1)
+    taken_at = models.DateTimeField(null=True, blank=True)
+    camera_make = models.CharField(max_length=100, blank=True)
+    camera_model = models.CharField(max_length=100, blank=True)
+    lens = models.CharField(max_length=150, blank=True)
+    exposure_time = models.CharField("exposure", max_length=20, blank=True)
+    f_number = models.FloatField(null=True, blank=True)
+    iso = models.PositiveIntegerField("ISO", null=True, blank=True)
+    focal_length = models.FloatField(null=True, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    sort_at = models.DateTimeField()
+
+    objects = PhotoQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sort_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-sort_at", "-id"], name="photo_owner_sort_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "sha256"], name="photo_unique_content_per_owner"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="photo_latitude_range",
+            ),
+        ]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("gallery:photo", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        return self.title or self.original_filename
+
+    @property
+    def camera(self) -> str:
+        # Many makers repeat the make in the model name ("Canon" + "Canon EOS 40D").
+        if self.camera_model.lower().startswith(self.camera_make.lower()):
+            return self.camera_model
+        return f"{self.camera_make} {self.camera_model}".strip()
+
+    @property
+    def has_location(self) -> bool:
+        return self.latitude is not None and self.longitude is not None
+
+    @property
+    def renditions_ready(self) -> bool:
+        return self.renditions_state == self.Renditions.READY
+
+    def stored_files(self):
+        """The original and every rendition that exists in storage."""
+        return [f for f in (self.original, self.thumbnail, self.preview) if f]
+
+    def neighbours(self):
+        """(newer, older) photo of the same owner in gallery order, either may be None."""
+        same_owner = Photo.objects.owned_by(self.owner_id)
+        newer = (
+            same_owner.filter(Q(sort_at__gt=self.sort_at) | Q(sort_at=self.sort_at, id__gt=self.id))
+            .order_by("sort_at", "id")
+            .only("id")
+            .first()
+        )
+        older = (
+            same_owner.filter(Q(sort_at__lt=self.sort_at) | Q(sort_at=self.sort_at, id__lt=self.id))
+            .newest_first()
+            .only("id")
+            .first()
+        )
+        return newer, older
+
+    def mark_renditions(self, state, *, thumbnail="", preview=""):
+        self.renditions_state = state
+        self.thumbnail = thumbnail
+        self.preview = preview
+        self.save(update_fields=["renditions_state", "thumbnail", "preview"])

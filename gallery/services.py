@@ -1,0 +1,167 @@
+"""Photo life cycle: ingest an upload, make its renditions, delete it."""
+import hashlib
+import logging
+import uuid
+from dataclasses import asdict
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from analysis.services import photo_add_manual_tags
+
+from .imaging import ImageRejected, inspect_image, render_renditions
+from .models import Photo
+
+logger = logging.getLogger(__name__)
+
+# What a storage backend raises when it cannot be reached or refuses a request: the local disk
+# (OSError) or S3 through boto3.
+STORAGE_ERRORS = (OSError, BotoCoreError, ClientError)
+
+
+class PhotoRejected(Exception):
+    """The upload was refused; the message is meant for the user. Nothing was stored."""
+
+
+class DuplicatePhoto(Exception):
+    def __init__(self, existing: Photo):
+        super().__init__("You have already uploaded this photo.")
+        self.existing = existing
+
+
+class StorageUnavailable(Exception):
+    pass
+
+
+def original_key(*, owner_id: int, photo_uuid: uuid.UUID, extension: str) -> str:
+    return f"photos/{owner_id}/{photo_uuid}.{extension}"
+
+
+def rendition_key(photo: Photo, kind: str) -> str:
+    return f"renditions/{photo.owner_id}/{photo.uuid}/{kind}.jpg"
+
+
+def sha256_of(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
+    """Check, store and record one uploaded file; queue its renditions.
+
+    Raises PhotoRejected (with a message for the user) or DuplicatePhoto. Either way nothing is
+    left in storage or in the database.
+    """
+    filename = (upload.name or "photo").rsplit("/", 1)[-1][:255]
+    try:
+        facts = inspect_image(upload, size=upload.size)
+    except ImageRejected as exc:
+        raise PhotoRejected(str(exc)) from None
+    sha256 = sha256_of(upload)
+    existing = Photo.objects.owned_by(owner).filter(sha256=sha256).first()
+    if existing:
+        raise DuplicatePhoto(existing)
+
+    photo = Photo(
+        owner=owner,
+        original_filename=filename,
+        image_format=facts.image_format,
+        file_size=upload.size,
+        sha256=sha256,
+        width=facts.width,
+        height=facts.height,
+        **asdict(facts.metadata),
+    )
+    photo.sort_at = photo.taken_at or timezone.now()
+    key = original_key(owner_id=owner.pk, photo_uuid=photo.uuid, extension=facts.extension)
+    try:
+        photo.original.name = default_storage.save(key, upload)
+    except STORAGE_ERRORS as exc:
+        logger.warning("Storage refused %s: %s", key, exc)
+        raise PhotoRejected(
+            "The photo could not be stored because the storage service is unavailable. "
+            "Nothing was saved; please try again in a moment."
+        ) from exc
+    try:
+        with transaction.atomic():
+            photo.save()
+            photo_add_manual_tags(photo=photo, names=tags)
+            transaction.on_commit(lambda: _queue_renditions(photo.pk))
+    except IntegrityError:
+        # The same content arrived twice at once; the other request won.
+        _delete_quietly(photo.original.name)
+        raise DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=sha256)) from None
+    except BaseException:
+        _delete_quietly(photo.original.name)
+        raise
+    return photo
+
+
+def _queue_renditions(photo_id: int) -> None:
+    from .tasks import generate_renditions  # the task module imports this one
+
+    generate_renditions.delay(photo_id)
+
+
+def photo_generate_renditions(*, photo: Photo) -> None:
+    """Make (or remake) the thumbnail and preview of ``photo``. Safe to run twice.
+
+    Raises StorageUnavailable when storage cannot be reached (worth retrying); marks the photo
+    failed when its original cannot be decoded (not worth retrying).
+    """
+    try:
+        with photo.original.open("rb") as original:
+            renditions = render_renditions(original)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable(str(exc)) from exc
+    except Exception:  # noqa: BLE001 - any decoder failure means this original will never render
+        logger.exception("Could not render photo %s", photo.pk)
+        photo.mark_renditions(Photo.Renditions.FAILED)
+        return
+    names = {}
+    try:
+        for kind, content in (("thumbnail", renditions.thumbnail), ("preview", renditions.preview)):
+            key = rendition_key(photo, kind)
+            default_storage.delete(key)  # a rerun replaces, never piles up copies
+            names[kind] = default_storage.save(key, ContentFile(content))
+    except STORAGE_ERRORS as exc:
+        for name in names.values():
+            _delete_quietly(name)
+        raise StorageUnavailable(str(exc)) from exc
+    photo.mark_renditions(Photo.Renditions.READY, **names)
+
+
+def photo_update(*, photo: Photo, title: str, description: str) -> Photo:
+    photo.title = title
+    photo.description = description
+    photo.full_clean(validate_unique=False)
+    photo.save(update_fields=["title", "description"])
+    return photo
+
+
+def photo_delete(*, photo: Photo) -> None:
+    """Delete the original, the renditions and the row.
+
+    Files go first: deleting is idempotent in every storage backend, so if storage fails midway
+    the row is kept and the user can simply try again.
+    """
+    try:
+        for stored in photo.stored_files():
+            default_storage.delete(stored.name)
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable(str(exc)) from exc
+    photo.delete()
+
+
+def _delete_quietly(name: str) -> None:
+    try:
+        default_storage.delete(name)
+    except STORAGE_ERRORS:
+        logger.exception("Could not remove %s from storage; it is now an orphan", name)

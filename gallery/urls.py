@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "gallery"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("upload/", views.upload, name="upload"),
+    path("photos/<int:pk>/", views.photo_detail, name="photo"),
+    path("photos/<int:pk>/edit/", views.photo_edit, name="photo_edit"),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
+    path("photos/<int:pk>/original/", views.photo_original, name="photo_original"),
+    path("photos/<int:pk>/thumbnail.jpg", views.photo_thumbnail, name="photo_thumbnail"),
+    path("photos/<int:pk>/preview.jpg", views.photo_preview, name="photo_preview"),
+]

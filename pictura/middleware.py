@@ -1,0 +1,30 @@
+from django.db import DatabaseError, connection
+from django.http import JsonResponse
+
+
+class HealthCheckMiddleware:
+    """Answers ``GET /health`` before host validation, sessions or authentication.
+
+    Elastic Beanstalk's load balancer checks each instance by its private IP address, which is
+    not in ALLOWED_HOSTS, so the check is answered here, ahead of the middleware that validates
+    the Host header. 200 when the database answers, 503 when it does not.
+    """
+
+    path = "/health"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.rstrip("/") != self.path:
+            return self.get_response(request)
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                cursor.fetchone()
+        except DatabaseError as exc:
+            return JsonResponse(
+                {"status": "unavailable", "database": f"error: {exc.__class__.__name__}"},
+                status=503,
+            )
+        return JsonResponse({"status": "ok", "database": "ok"})
