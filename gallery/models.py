@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
+from django.utils import timezone
 
 
 class PhotoQuerySet(models.QuerySet):
@@ -59,7 +60,7 @@ class Photo(models.Model):
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
 
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     sort_at = models.DateTimeField()
 
     objects = PhotoQuerySet.as_manager()

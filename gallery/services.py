@@ -8,7 +8,6 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from analysis.services import photo_add_manual_tags
 
@@ -79,7 +78,7 @@ def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
         height=facts.height,
         **asdict(facts.metadata),
     )
-    photo.sort_at = photo.taken_at or timezone.now()
+    photo.sort_at = photo.taken_at or photo.uploaded_at
     key = original_key(owner_id=owner.pk, photo_uuid=photo.uuid, extension=facts.extension)
     try:
         photo.original.name = default_storage.save(key, upload)
