@@ -216,3 +216,60 @@ def s3_storage(settings, s3_server):
         },
     }
     return s3_server
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """Keep the SQLite test database in a file, so a worker process can open it too."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        test_db = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
+        database.setdefault("TEST", {})["NAME"] = str(test_db)
+
+
+def database_url_of(settings_dict) -> str:
+    """The DATABASE_URL that points another process at the database this test process uses."""
+    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = settings_dict.get("USER") or ""
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    credentials = f"{user}{password}@" if user else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(media_root, tmp_path, settings):
+    """A real ``celery worker`` process sharing this test's database and media directory.
+
+    It needs this test process to be configured as production is, by ``REDIS_URL`` in the
+    environment (so tasks go to Redis instead of running in-process): `make test` runs the
+    worker tests in a pass of their own with it set, and PICTURA_CELERY_QUEUE naming a queue
+    no other run uses.
+    """
+    from django.db import connection
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL: `make test` runs this in its worker pass")
+    log = tmp_path / "worker.log"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url_of(connection.settings_dict),
+        "PICTURA_MEDIA_ROOT": str(media_root),
+    }
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "pictura", "worker", "--pool=solo", "--concurrency=1",
+         "--without-gossip", "--without-mingle", "--without-heartbeat",
+         "--loglevel=INFO", f"--logfile={log}"],
+        cwd=Path(__file__).resolve().parent, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: log.exists() and " ready." in log.read_text(), timeout=60, what="Celery worker start")
+        yield log
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)

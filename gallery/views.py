@@ -48,7 +48,7 @@ def _ingest(user, upload, tags) -> UploadResult:
 
 @login_required
 def upload(request):
-    form = UploadForm(request.POST or None)
+    form = UploadForm(request.POST if request.method == "POST" else None)
     results = []
     if request.method == "POST" and form.is_valid():
         tags = form.cleaned_data["tags"]

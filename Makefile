@@ -1,0 +1,49 @@
+# The two commands of the README: `make run` and `make test`. Everything else is a helper.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench superuser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-dev.txt
+	touch $@
+
+# A per-checkout secret key and debug mode for local use; git ignores this file.
+.env: | $(BIN)/python
+	@$(BIN)/python -c "import secrets; print(f'DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_DEBUG=true')" > $@
+	@echo "Wrote .env with a new secret key."
+
+## run: install, migrate and serve http://127.0.0.1:8000 with the embedded defaults
+run: $(VENV)/.runtime-installed .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py collectstatic --noinput -v0
+	@echo
+	@echo "  Pictura is starting on http://127.0.0.1:8000"
+	@echo "  Sign in: create an account at http://127.0.0.1:8000/accounts/register/"
+	@echo "           (or run 'make superuser' for an account that can also use /admin/)."
+	@echo "  Files go to ./media, the database is ./db.sqlite3, tasks run in this process."
+	@echo
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+## test: install what the tests need, start their servers, run the whole suite
+test: $(VENV)/.dev-installed .env
+	bash scripts/test.sh
+
+## bench: ingest throughput against the bare decode rate
+bench: $(VENV)/.runtime-installed .env
+	$(BIN)/python bench/ingest.py
+
+superuser: $(VENV)/.runtime-installed .env
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createsuperuser
+
+clean:
+	rm -rf $(VENV) staticfiles .test-services .pytest_cache

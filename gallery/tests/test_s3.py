@@ -1,0 +1,107 @@
+"""The whole photo life cycle against a real S3-compatible server (SeaweedFS) on loopback."""
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
+import requests
+from django.urls import reverse
+
+from conftest import make_image, upload
+from gallery.models import Photo
+
+pytestmark = [pytest.mark.s3, pytest.mark.django_db(transaction=True)]
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def post_photo(client, name="beach.jpg", data=None):
+    data = data or make_image(size=(2000, 1500))
+    response = client.post(reverse("gallery:upload"), {"files": [upload(name, data)]}, **JSON)
+    assert response.json()["results"], response.content
+    return response.json()["results"][0], data
+
+
+def test_upload_renditions_download_and_delete_on_s3(owner_client, owner, s3_storage):
+    result, data = post_photo(owner_client)
+    assert result["status"] == "done"
+    photo = Photo.objects.get()
+    prefix_original = f"photos/{owner.pk}/{photo.uuid}"
+    assert s3_storage.keys(f"photos/{owner.pk}/") == [f"{prefix_original}.jpg"]
+    assert s3_storage.keys(f"renditions/{owner.pk}/{photo.uuid}/") == [
+        f"renditions/{owner.pk}/{photo.uuid}/preview.jpg",
+        f"renditions/{owner.pk}/{photo.uuid}/thumbnail.jpg",
+    ]
+    assert photo.renditions_state == Photo.Renditions.READY
+
+    # The download is a redirect to a presigned URL that serves the original under its name.
+    response = owner_client.get(reverse("gallery:photo_original", args=[photo.pk]))
+    assert response.status_code == 302
+    presigned = response["Location"]
+    assert presigned.startswith(s3_storage.endpoint) and "X-Amz-Signature=" in presigned
+    fetched = requests.get(presigned, timeout=10)
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["Content-Disposition"] == 'attachment; filename="beach.jpg"'
+
+    thumbnail = requests.get(owner_client.get(reverse("gallery:photo_thumbnail", args=[photo.pk]))["Location"], timeout=10)
+    assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
+
+    response = owner_client.post(reverse("gallery:photo_delete", args=[photo.pk]))
+    assert response.status_code == 302
+    assert not Photo.objects.exists()
+    assert s3_storage.keys(f"photos/{owner.pk}/") == []
+    assert s3_storage.keys(f"renditions/{owner.pk}/{photo.uuid}/") == []
+
+
+def test_the_bucket_is_private(owner_client, s3_storage):
+    post_photo(owner_client)
+    photo = Photo.objects.get()
+    unsigned = f"{s3_storage.endpoint}/{s3_storage.bucket}/{photo.original.name}"
+    assert requests.get(unsigned, timeout=10).status_code == 403
+
+
+def test_a_tampered_presigned_url_is_refused(owner_client, s3_storage):
+    post_photo(owner_client)
+    photo = Photo.objects.get()
+    presigned = owner_client.get(reverse("gallery:photo_original", args=[photo.pk]))["Location"]
+    # Point the signature at another object: the signature no longer matches.
+    other_key = photo.original.name.replace(str(photo.uuid), "00000000-0000-0000-0000-000000000000")
+    assert requests.get(presigned.replace(photo.original.name, other_key), timeout=10).status_code == 403
+    # Lengthen its life: likewise refused.
+    parts = urlsplit(presigned)
+    query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    query["X-Amz-Expires"] = "604800"
+    assert requests.get(urlunsplit(parts._replace(query=urlencode(query))), timeout=10).status_code == 403
+
+
+def test_a_presigned_url_expires(owner_client, s3_storage, settings):
+    post_photo(owner_client)
+    photo = Photo.objects.get()
+    settings.STORAGES["default"]["OPTIONS"]["querystring_expire"] = 1
+    settings.STORAGES = dict(settings.STORAGES)  # re-set so Django rebuilds the storage
+    presigned = owner_client.get(reverse("gallery:photo_original", args=[photo.pk]))["Location"]
+    assert "X-Amz-Expires=1&" in presigned or presigned.endswith("X-Amz-Expires=1")
+    time.sleep(2.5)
+    assert requests.get(presigned, timeout=10).status_code == 403
+
+
+def test_stranger_gets_no_presigned_url(owner_client, stranger_client, s3_storage):
+    post_photo(owner_client)
+    photo = Photo.objects.get()
+    for name in ("photo_original", "photo_thumbnail", "photo_preview"):
+        assert stranger_client.get(reverse(f"gallery:{name}", args=[photo.pk])).status_code == 404
+
+
+def test_storage_outage_during_upload_leaves_no_row(owner_client, owner, s3_storage):
+    s3_storage.stop()
+    try:
+        result, _ = post_photo(owner_client)
+    finally:
+        s3_storage.start()
+    assert result["status"] == "rejected"
+    assert result["message"] == (
+        "The photo could not be stored because the storage service is unavailable. "
+        "Nothing was saved; please try again in a moment."
+    )
+    assert not Photo.objects.exists()
+    assert s3_storage.keys(f"photos/{owner.pk}/") == []
