@@ -202,3 +202,8 @@ def test_a_database_failure_after_storing_removes_the_stored_file(owner_client, 
         services.photo_ingest(owner=owner, upload=upload("a.jpg", make_image()), tags=("x",))
     assert Photo.objects.count() == 0
     assert files_under(media_root) == []
+
+
+def test_upload_without_the_tags_field_still_works(owner_client):
+    response = owner_client.post(UPLOAD_URL, {"files": [upload("a.jpg", make_image())]}, **JSON)
+    assert response.json()["results"][0]["status"] == "done"

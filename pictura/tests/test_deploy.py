@@ -1,0 +1,52 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+# What production sets: .ebextensions/01_pictura.config plus the `eb setenv` line in the README.
+PRODUCTION_ENV = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECURE_SSL_REDIRECT": "true",
+    "DJANGO_HSTS_SECONDS": "31536000",
+    "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+    "DJANGO_ALLOWED_HOSTS": "photos.example.org",
+}
+
+
+def manage(*args, env):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def test_check_deploy_is_clean_under_production_settings():
+    done = manage("check", "--deploy", "--fail-level", "WARNING", env={**os.environ, **PRODUCTION_ENV})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "System check identified no issues" in done.stdout
+
+
+@pytest.mark.parametrize(
+    "name, value, message",
+    [
+        ("DJANGO_DEBUG", "maybe", "DJANGO_DEBUG='maybe' is not a boolean; use true or false."),
+        ("PICTURA_MAX_UPLOAD_MB", "lots", "PICTURA_MAX_UPLOAD_MB='lots' is not a whole number."),
+        ("PICTURA_MAX_UPLOAD_MB", "0", "PICTURA_MAX_UPLOAD_MB=0 is below the minimum of 1."),
+        ("DJANGO_SECRET_KEY", "", "DJANGO_SECRET_KEY is not set."),
+    ],
+)
+def test_a_bad_setting_stops_start_up_with_a_clear_message(name, value, message):
+    env = {**os.environ, **PRODUCTION_ENV, name: value}
+    done = manage("check", env=env)
+    assert done.returncode != 0
+    assert f"ImproperlyConfigured: {message}" in done.stderr
+
+
+def test_procfile_runs_gunicorn_on_port_8000_and_a_celery_worker():
+    processes = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    assert processes["web"].startswith("gunicorn pictura.wsgi:application --bind 0.0.0.0:8000")
+    assert processes["worker"].startswith("celery -A pictura worker")
