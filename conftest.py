@@ -19,7 +19,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from PIL import ExifTags, Image
 
-SHARED_PHOTOS = Path(__file__).resolve().parent.parent / "shared" / "photos"
+# Real camera files (see ../shared/photos/README.md); CI has them beside the checkout.
+SHARED_PHOTOS = Path(
+    os.environ.get("PICTURA_TEST_PHOTOS", Path(__file__).resolve().parent.parent / "shared" / "photos")
+)
+needs_shared_photos = pytest.mark.skipif(
+    not SHARED_PHOTOS.is_dir(), reason=f"the real camera photos are not at {SHARED_PHOTOS}"
+)
 
 
 # --- Files and users --------------------------------------------------------------------------

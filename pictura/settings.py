@@ -182,7 +182,7 @@ PICTURA_PHOTOS_PER_PAGE = env_int("PICTURA_PHOTOS_PER_PAGE", 60, minimum=1)
 
 # --- Tasks ------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Lets several deployments (or test runs) share one Redis without taking each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("PICTURA_CELERY_QUEUE", default="pictura")
 CELERY_RESULT_BACKEND = None

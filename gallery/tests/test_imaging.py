@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from PIL import Image
 
-from conftest import SHARED_PHOTOS, camera_exif, make_image
+from conftest import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos
 from gallery.imaging import ImageRejected, inspect_image, render_renditions
 
 
@@ -49,6 +49,7 @@ def test_width_and_height_follow_the_exif_orientation(orientation):
     assert facts.metadata.orientation == orientation
 
 
+@needs_shared_photos
 @pytest.mark.parametrize("orientation", range(1, 9))
 @pytest.mark.parametrize("shape, expected", [("landscape", (600, 450)), ("portrait", (450, 600))])
 def test_real_camera_files_in_all_eight_orientations(shape, expected, orientation):
@@ -90,6 +91,7 @@ def test_transparent_png_is_flattened_on_white():
     assert Image.open(io.BytesIO(renditions.preview)).mode == "RGB"
 
 
+@needs_shared_photos
 @pytest.mark.parametrize("camera", sorted(p.name for p in (SHARED_PHOTOS / "cameras").glob("*.jpg")))
 def test_real_camera_photos_have_make_model_and_date(camera):
     data = (SHARED_PHOTOS / "cameras" / camera).read_bytes()
@@ -99,12 +101,14 @@ def test_real_camera_photos_have_make_model_and_date(camera):
     assert meta.taken_at is not None
 
 
+@needs_shared_photos
 def test_real_canon_40d_photo():
     meta = inspect_bytes((SHARED_PHOTOS / "cameras" / "Canon_40D.jpg").read_bytes()).metadata
     assert (meta.camera_make, meta.camera_model) == ("Canon", "Canon EOS 40D")
     assert meta.taken_at == datetime(2008, 5, 30, 15, 56, 1, tzinfo=timezone.utc)
 
 
+@needs_shared_photos
 @pytest.mark.parametrize("name", ["DSCN0010.jpg", "DSCN0021.jpg", "DSCN0029.jpg"])
 def test_real_gps_photos_have_a_location(name):
     meta = inspect_bytes((SHARED_PHOTOS / "gps" / name).read_bytes()).metadata
@@ -113,6 +117,7 @@ def test_real_gps_photos_have_a_location(name):
     assert meta.taken_at.date().isoformat() == "2008-10-22"
 
 
+@needs_shared_photos
 @pytest.mark.parametrize("name", sorted(p.name for p in (SHARED_PHOTOS / "broken").glob("*.jpg")))
 def test_malformed_exif_neither_hangs_nor_fails(name):
     data = (SHARED_PHOTOS / "broken" / name).read_bytes()
@@ -123,6 +128,7 @@ def test_malformed_exif_neither_hangs_nor_fails(name):
     assert time.process_time() - started < 20
 
 
+@needs_shared_photos
 def test_real_iphone_heic():
     data = (SHARED_PHOTOS / "heic" / "IMG_5195.HEIC").read_bytes()
     facts = inspect_bytes(data)

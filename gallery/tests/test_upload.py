@@ -5,7 +5,7 @@ from django.urls import reverse
 from PIL import Image
 
 from analysis.models import PhotoTag
-from conftest import SHARED_PHOTOS, camera_exif, files_under, make_image, upload
+from conftest import SHARED_PHOTOS, camera_exif, files_under, make_image, needs_shared_photos, upload
 from gallery.models import Photo
 
 pytestmark = pytest.mark.django_db(transaction=True)  # renditions run after the real commit
@@ -85,6 +85,7 @@ def test_accepted_formats(owner_client, owner, fmt, ext, content_type):
     assert photo.renditions_state == Photo.Renditions.READY
 
 
+@needs_shared_photos
 def test_heic_upload(owner_client):
     data = (SHARED_PHOTOS / "heic" / "IMG_5195.HEIC").read_bytes()
     response = post_files(owner_client, upload("IMG_5195.HEIC", data, "image/heic"), **JSON)
