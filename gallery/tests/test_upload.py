@@ -208,3 +208,22 @@ def test_a_database_failure_after_storing_removes_the_stored_file(owner_client, 
 def test_upload_without_the_tags_field_still_works(owner_client):
     response = owner_client.post(UPLOAD_URL, {"files": [upload("a.jpg", make_image())]}, **JSON)
     assert response.json()["results"][0]["status"] == "done"
+
+
+def test_a_file_over_the_default_limit_is_dropped_without_being_kept(owner_client, media_root, tmp_path, settings):
+    # What a 2 GB upload meets, at a size a test can send: the default 30 MB limit.
+    settings.FILE_UPLOAD_TEMP_DIR = str(tmp_path / "spool")
+    (tmp_path / "spool").mkdir()
+    oversized = make_image() + bytes(31 * 1024 * 1024)
+    response = post_files(owner_client, upload("video-export.jpg", oversized), **JSON)
+    assert response.json()["results"] == [
+        {
+            "filename": "video-export.jpg",
+            "status": "rejected",
+            "message": "The file is larger than the 30 MB limit.",
+            "url": "",
+        }
+    ]
+    assert Photo.objects.count() == 0
+    assert files_under(media_root) == []
+    assert files_under(tmp_path / "spool") == []
