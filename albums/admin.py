@@ -1,1 +1,17 @@
-"""Albums: filled by the albums issue (create, organise, move, download as ZIP)."""
+from django.contrib import admin
+
+from .models import Album, AlbumPhoto
+
+
+class AlbumPhotoInline(admin.TabularInline):
+    model = AlbumPhoto
+    raw_id_fields = ["photo"]
+    extra = 0
+
+
+@admin.register(Album)
+class AlbumAdmin(admin.ModelAdmin):
+    list_display = ["title", "owner", "created_at", "updated_at"]
+    search_fields = ["title", "owner__username"]
+    raw_id_fields = ["owner", "cover"]
+    inlines = [AlbumPhotoInline]

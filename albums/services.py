@@ -1,1 +1,143 @@
-"""Albums: filled by the albums issue (create, organise, move, download as ZIP)."""
+"""Organising photos into albums, and streaming an album as a ZIP archive."""
+import zipfile
+from pathlib import PurePath
+
+from django.db import transaction
+
+from gallery.models import Photo
+from gallery.services import photos_move_to_trash
+
+from .models import Album, AlbumPhoto
+
+ZIP_CHUNK = 1024 * 1024
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+
+
+def album_create(*, owner, title: str, description: str = "") -> Album:
+    album = Album(owner=owner, title=title, description=description)
+    album.full_clean()
+    album.save()
+    return album
+
+
+def album_update(*, album: Album, title: str, description: str) -> Album:
+    album.title = title
+    album.description = description
+    album.full_clean()
+    album.save(update_fields=["title", "description", "updated_at"])
+    return album
+
+
+def album_set_cover(*, album: Album, photo_id: int) -> bool:
+    photo = album.visible_photos().filter(pk=photo_id).first()
+    if photo is None:
+        return False
+    album.cover = photo
+    album.save(update_fields=["cover", "updated_at"])
+    return True
+
+
+def _owned_visible_ids(owner, photo_ids) -> list[int]:
+    # Ids from a form are only a wish: keep those of the owner's photos outside the trash.
+    return list(Photo.objects.visible_to(owner).filter(pk__in=photo_ids).values_list("pk", flat=True))
+
+
+def album_add_photos(*, album: Album, photo_ids) -> int:
+    """Add the photos (each at most once); return how many were not in the album before."""
+    ids = _owned_visible_ids(album.owner, photo_ids)
+    already = set(album.album_photos.filter(photo_id__in=ids).values_list("photo_id", flat=True))
+    AlbumPhoto.objects.bulk_create(
+        [AlbumPhoto(album=album, photo_id=pk) for pk in ids if pk not in already],
+        ignore_conflicts=True,  # a concurrent add of the same photo is not an error
+    )
+    album.save(update_fields=["updated_at"])
+    return len(set(ids) - already)
+
+
+def album_remove_photos(*, album: Album, photo_ids) -> int:
+    removed, _ = album.album_photos.filter(photo_id__in=photo_ids).delete()
+    if album.cover_id in {int(pk) for pk in photo_ids}:
+        album.cover = None
+    album.save(update_fields=["cover", "updated_at"])
+    return removed
+
+
+@transaction.atomic
+def album_move_photos(*, source: Album, target: Album, photo_ids) -> int:
+    """Move photos from one album to another: in the target once each, gone from the source."""
+    ids = list(source.album_photos.filter(photo_id__in=photo_ids).values_list("photo_id", flat=True))
+    album_add_photos(album=target, photo_ids=ids)
+    album_remove_photos(album=source, photo_ids=ids)
+    return len(ids)
+
+
+@transaction.atomic
+def album_delete(*, album: Album, delete_photos: bool) -> int:
+    """Delete the album. Its photos stay in the library unless ``delete_photos``, in which case
+    they go to the trash (from every album). Returns how many photos went to the trash."""
+    trashed = 0
+    if delete_photos:
+        ids = list(album.album_photos.values_list("photo_id", flat=True))
+        trashed = photos_move_to_trash(owner=album.owner, photo_ids=ids)
+    album.delete()
+    return trashed
+
+
+def unique_archive_names(names) -> list[str]:
+    """The names made unique, case-insensitively: "a.jpg", "a (2).jpg", "a (3).jpg"..."""
+    taken = set()
+    unique = []
+    for name in names:
+        path = PurePath(name.replace("\\", "/").split("/")[-1] or "photo")
+        candidate, number = path.name, 1
+        while candidate.lower() in taken:
+            number += 1
+            candidate = f"{path.stem} ({number}){path.suffix}"
+        taken.add(candidate.lower())
+        unique.append(candidate)
+    return unique
+
+
+class _ChunkSink:
+    """A write-only file for ZipFile that hands over what was written since the last take."""
+
+    def __init__(self):
+        self.parts = []
+        self.position = 0
+
+    def write(self, data):
+        self.parts.append(bytes(data))
+        self.position += len(data)
+        return len(data)
+
+    def tell(self):
+        return self.position
+
+    def flush(self):
+        pass
+
+    def take(self) -> bytes:
+        data = b"".join(self.parts)
+        self.parts.clear()
+        return data
+
+
+def album_zip_chunks(photos):
+    """Yield a ZIP archive of the photos' originals piece by piece.
+
+    Memory stays flat whatever the album's size: each original is read from storage a
+    megabyte at a time and each piece leaves as soon as it is written. Photos are stored, not
+    deflated: JPEG and HEIC do not shrink, and the archive is ready to stream at once.
+    """
+    photos = list(photos)
+    sink = _ChunkSink()
+    with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for photo, name in zip(photos, unique_archive_names(p.original_filename for p in photos)):
+            # ZIP cannot date a file before 1980; cameras with an unset clock can.
+            info = zipfile.ZipInfo(name, date_time=max(photo.sort_at.timetuple()[:6], ZIP_EPOCH))
+            with photo.original.open("rb") as original, archive.open(info, "w", force_zip64=True) as entry:
+                while chunk := original.read(ZIP_CHUNK):
+                    entry.write(chunk)
+                    yield sink.take()
+            yield sink.take()
+    yield sink.take()

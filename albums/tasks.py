@@ -1,1 +1,1 @@
-"""Albums: filled by the albums issue (create, organise, move, download as ZIP)."""
+"""Albums have no background work of their own yet."""

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from analysis.services import parse_tag_list
 
@@ -28,6 +29,14 @@ class UploadForm(forms.Form):
         widget=forms.TextInput(attrs={"placeholder": "holiday, beach, family"}),
     )
 
+    album = forms.ModelChoiceField(
+        queryset=None, required=False, empty_label="No album", label="Add to album"
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["album"].queryset = user.albums.only("id", "title")
+
     def clean_tags(self):
         return parse_tag_list(self.cleaned_data["tags"])
 
@@ -37,3 +46,21 @@ class PhotoEditForm(forms.ModelForm):
         model = Photo
         fields = ["title", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+
+class ShareLinkForm(forms.Form):
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires after",
+        help_text="Optional: the link stops working after this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    include_location = forms.BooleanField(
+        required=False, label="Include location (GPS) in downloaded originals"
+    )
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day and day < timezone.localdate():
+            raise forms.ValidationError("Choose today or a day in the future.")
+        return day

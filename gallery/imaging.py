@@ -312,3 +312,50 @@ def _jpeg_bytes(img: Image.Image, *, quality: int, icc_profile) -> bytes:
     buffer = io.BytesIO()
     img.save(buffer, "JPEG", quality=quality, icc_profile=icc_profile)
     return buffer.getvalue()
+
+
+# --- Location stripping (for share links) --------------------------------------------------
+
+_EXIF_HEADER = b"Exif\x00\x00"
+_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+
+
+def without_location(data: bytes) -> bytes:
+    """The image file with its GPS data removed, otherwise as close to the original as can be.
+
+    JPEG is rewritten losslessly: the EXIF segment is replaced by one without the GPS block and
+    XMP (which can repeat the location) is dropped; the picture data is copied byte for byte.
+    Other formats are saved again without GPS only when they carry any.
+    """
+    with Image.open(io.BytesIO(data)) as img:
+        exif = img.getexif()
+        has_gps = ExifTags.IFD.GPSInfo in exif
+        exif.pop(ExifTags.IFD.GPSInfo, None)
+        if img.format == "JPEG":
+            return _jpeg_with_exif(data, exif.tobytes() if len(exif) else b"")
+        if not has_gps and "xmp" not in img.info:
+            return data
+        buffer = io.BytesIO()
+        img.save(buffer, img.format, exif=exif, quality=95)
+        return buffer.getvalue()
+
+
+def _jpeg_with_exif(data: bytes, exif_segment: bytes) -> bytes:
+    """Copy a JPEG, replacing its EXIF APP1 segment and dropping XMP ones."""
+    out = bytearray(data[:2])  # SOI
+    position = 2
+    while position + 4 <= len(data) and data[position] == 0xFF:
+        marker = data[position + 1]
+        if marker == 0xDA:  # start of scan: the rest is picture data
+            break
+        length = struct.unpack(">H", data[position + 2 : position + 4])[0]
+        segment = data[position : position + 2 + length]
+        payload = segment[4:]
+        if marker == 0xE1 and payload.startswith(_EXIF_HEADER):
+            if exif_segment:
+                out += b"\xff\xe1" + struct.pack(">H", len(exif_segment) + 2) + exif_segment
+        elif not (marker == 0xE1 and payload.startswith(_XMP_HEADER)):
+            out += segment
+        position += 2 + length
+    out += data[position:]
+    return bytes(out)

@@ -1,4 +1,6 @@
+import secrets
 import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -10,7 +12,19 @@ from django.utils import timezone
 
 class PhotoQuerySet(models.QuerySet):
     def owned_by(self, user):
+        """Everything the user owns, the trash included (duplicates, storage totals)."""
         return self.filter(owner=user)
+
+    def visible_to(self, user):
+        """What the user browses: their own photos that are not in the trash."""
+        return self.owned_by(user).filter(deleted_at__isnull=True)
+
+    def in_trash_of(self, user):
+        return self.owned_by(user).filter(deleted_at__isnull=False)
+
+    def trash_expired(self, *, now=None):
+        cutoff = (now or timezone.now()) - timedelta(days=settings.PICTURA_TRASH_DAYS)
+        return self.filter(deleted_at__lt=cutoff)
 
     def newest_first(self):
         # sort_at is the capture date, or the upload time when the photo has none; id breaks ties
@@ -18,7 +32,12 @@ class PhotoQuerySet(models.QuerySet):
         return self.order_by("-sort_at", "-id")
 
     def totals(self) -> dict:
-        return self.aggregate(count=Count("id"), bytes=Coalesce(Sum("file_size"), 0))
+        """Photos outside the trash, photos in it, and the bytes of all originals stored."""
+        return self.aggregate(
+            count=Count("id", filter=Q(deleted_at__isnull=True)),
+            in_trash=Count("id", filter=Q(deleted_at__isnull=False)),
+            bytes=Coalesce(Sum("file_size"), 0),
+        )
 
 
 class Photo(models.Model):
@@ -62,12 +81,21 @@ class Photo(models.Model):
 
     uploaded_at = models.DateTimeField(default=timezone.now, editable=False)
     sort_at = models.DateTimeField()
+    # Set when the photo is moved to the trash; it is deleted for good PICTURA_TRASH_DAYS later.
+    deleted_at = models.DateTimeField(null=True, blank=True)
 
     objects = PhotoQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sort_at", "-id"]
-        indexes = [models.Index(fields=["owner", "-sort_at", "-id"], name="photo_owner_sort_idx")]
+        indexes = [
+            models.Index(
+                fields=["owner", "-sort_at", "-id"],
+                condition=Q(deleted_at__isnull=True),
+                name="photo_owner_visible_sort_idx",
+            ),
+            models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="photo_trash_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["owner", "sha256"], name="photo_unique_content_per_owner"),
             models.CheckConstraint(
@@ -98,6 +126,15 @@ class Photo(models.Model):
         return self.latitude is not None and self.longitude is not None
 
     @property
+    def in_trash(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def purge_at(self):
+        """When the trash deletes this photo for good."""
+        return self.deleted_at + timedelta(days=settings.PICTURA_TRASH_DAYS)
+
+    @property
     def renditions_ready(self) -> bool:
         return self.renditions_state == self.Renditions.READY
 
@@ -107,7 +144,7 @@ class Photo(models.Model):
 
     def neighbours(self):
         """(newer, older) photo of the same owner in gallery order, either may be None."""
-        same_owner = Photo.objects.owned_by(self.owner_id)
+        same_owner = Photo.objects.visible_to(self.owner_id)
         newer = (
             same_owner.filter(Q(sort_at__gt=self.sort_at) | Q(sort_at=self.sort_at, id__gt=self.id))
             .order_by("sort_at", "id")
@@ -122,8 +159,93 @@ class Photo(models.Model):
         )
         return newer, older
 
+    def move_to_trash(self):
+        self.deleted_at = timezone.now()
+        self.save(update_fields=["deleted_at"])
+
+    def restore(self):
+        self.deleted_at = None
+        self.save(update_fields=["deleted_at"])
+
     def mark_renditions(self, state, *, thumbnail="", preview=""):
         self.renditions_state = state
         self.thumbnail = thumbnail
         self.preview = preview
         self.save(update_fields=["renditions_state", "thumbnail", "preview"])
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits: not guessable, not enumerable
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+
+class ShareLink(models.Model):
+    """A link that shows one photo or one album to anyone who has it, without signing in."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    album = models.ForeignKey(
+        "albums.Album", null=True, blank=True, on_delete=models.CASCADE, related_name="share_links"
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    include_location = models.BooleanField(
+        default=False, help_text="Leave GPS data in downloaded originals."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(photo__isnull=False, album__isnull=True) | Q(photo__isnull=True, album__isnull=False),
+                name="sharelink_one_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Link to {self.target}"
+
+    def get_absolute_url(self):
+        return reverse("gallery:shared", args=[self.token])
+
+    @property
+    def target(self):
+        return self.photo or self.album
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if self.expires_at and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+    def record_view(self):
+        ShareLink.objects.filter(pk=self.pk).update(
+            view_count=models.F("view_count") + 1, last_viewed_at=timezone.now()
+        )
+
+    def shared_photos(self):
+        """The photos this link shows: never one in the trash."""
+        if self.photo_id:
+            return Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
+        return self.album.visible_photos()

@@ -3,16 +3,18 @@ import hashlib
 import logging
 import uuid
 from dataclasses import asdict
+from datetime import datetime, time, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from analysis.services import photo_add_manual_tags
 
-from .imaging import ImageRejected, inspect_image, render_renditions
-from .models import Photo
+from .imaging import ImageRejected, inspect_image, render_renditions, without_location
+from .models import Photo, ShareLink
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +29,10 @@ class PhotoRejected(Exception):
 
 class DuplicatePhoto(Exception):
     def __init__(self, existing: Photo):
-        super().__init__("You have already uploaded this photo.")
+        if existing.in_trash:
+            super().__init__("You have already uploaded this photo; it is in your trash.")
+        else:
+            super().__init__("You have already uploaded this photo.")
         self.existing = existing
 
 
@@ -145,8 +150,31 @@ def photo_update(*, photo: Photo, title: str, description: str) -> Photo:
     return photo
 
 
+def photos_move_to_trash(*, owner, photo_ids) -> int:
+    return (
+        Photo.objects.visible_to(owner).filter(pk__in=photo_ids).update(deleted_at=timezone.now())
+    )
+
+
+def photos_delete_for_good(photos) -> tuple[int, int, int]:
+    """Delete each photo of the queryset for good: (photos deleted, bytes freed, failures).
+
+    A photo whose files storage refuses to delete stays, to be tried again next time."""
+    deleted = freed = failures = 0
+    for photo in photos.iterator():
+        try:
+            photo_delete(photo=photo)
+        except StorageUnavailable:
+            logger.exception("Could not delete photo %s", photo.pk)
+            failures += 1
+            continue
+        deleted += 1
+        freed += photo.file_size
+    return deleted, freed, failures
+
+
 def photo_delete(*, photo: Photo) -> None:
-    """Delete the original, the renditions and the row.
+    """Delete the original, the renditions and the row: for good, not to the trash.
 
     Files go first: deleting is idempotent in every storage backend, so if storage fails midway
     the row is kept and the user can simply try again.
@@ -164,3 +192,23 @@ def _delete_quietly(name: str) -> None:
         default_storage.delete(name)
     except STORAGE_ERRORS:
         logger.exception("Could not remove %s from storage; it is now an orphan", name)
+
+
+def share_link_create(*, owner, photo=None, album=None, expires_on=None, include_location=False) -> ShareLink:
+    """A new link to one of the owner's photos or albums, valid through ``expires_on``."""
+    if (photo or album).owner_id != owner.pk:
+        raise PermissionError("Only the owner can share this.")
+    expires_at = None
+    if expires_on:
+        next_day = datetime.combine(expires_on + timedelta(days=1), time.min)
+        expires_at = timezone.make_aware(next_day)
+    return ShareLink.objects.create(
+        owner=owner, photo=photo, album=album, expires_at=expires_at, include_location=include_location
+    )
+
+
+def shared_original_bytes(*, link: ShareLink, photo: Photo) -> bytes:
+    """The original as a share link serves it: without GPS unless the owner opted in."""
+    with photo.original.open("rb") as original:
+        data = original.read()
+    return data if link.include_location else without_location(data)

@@ -1,31 +1,41 @@
+import mimetypes
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_GET
+from django.template.defaultfilters import pluralize
+from django.urls import reverse
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from albums.services import album_add_photos
 
 from . import services
 from .files import stored_file_response
-from .forms import PhotoEditForm, UploadForm
+from .forms import PhotoEditForm, ShareLinkForm, UploadForm
 from .imaging import max_upload_bytes
-from .models import Photo
+from .models import Photo, ShareLink
 
 
-def get_photo_for_user(request, pk: int) -> Photo:
-    """The photo if the signed-in user owns it; 404 otherwise, so strangers learn nothing."""
-    return get_object_or_404(Photo.objects.owned_by(request.user), pk=pk)
+def get_photo_for_user(request, pk: int, *, in_trash: bool = False) -> Photo:
+    """The photo if the signed-in user owns it; 404 otherwise, so strangers learn nothing.
+
+    Trashed photos are found only where the trash asks for them (``in_trash=True``)."""
+    photos = Photo.objects.in_trash_of if in_trash else Photo.objects.visible_to
+    return get_object_or_404(photos(request.user), pk=pk)
 
 
 @login_required
 @require_GET
 def index(request):
-    photos = Photo.objects.owned_by(request.user).newest_first()
+    photos = Photo.objects.visible_to(request.user).newest_first()
     page = Paginator(photos, settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "gallery/index.html", {"page": page})
+    ctx = {"page": page, "target_albums": request.user.albums.only("id", "title")}
+    return render(request, "gallery/index.html", ctx)
 
 
 @dataclass
@@ -36,23 +46,33 @@ class UploadResult:
     url: str = ""
 
 
-def _ingest(user, upload, tags) -> UploadResult:
+def _ingest(user, upload, tags) -> tuple[UploadResult, Photo | None]:
+    """One file of a batch: its result for the user, and the photo it is (new or earlier)."""
     try:
         photo = services.photo_ingest(owner=user, upload=upload, tags=tags)
     except services.PhotoRejected as exc:
-        return UploadResult(upload.name, "rejected", str(exc))
+        return UploadResult(upload.name, "rejected", str(exc)), None
     except services.DuplicatePhoto as exc:
-        return UploadResult(upload.name, "duplicate", str(exc), exc.existing.get_absolute_url())
-    return UploadResult(upload.name, "done", "Uploaded.", photo.get_absolute_url())
+        existing = exc.existing
+        url = reverse("gallery:trash") if existing.in_trash else existing.get_absolute_url()
+        return UploadResult(upload.name, "duplicate", str(exc), url), existing
+    return UploadResult(upload.name, "done", "Uploaded.", photo.get_absolute_url()), photo
 
 
 @login_required
 def upload(request):
-    form = UploadForm(request.POST if request.method == "POST" else None)
+    form = UploadForm(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        initial={"album": request.GET.get("album")},
+    )
     results = []
     if request.method == "POST" and form.is_valid():
-        tags = form.cleaned_data["tags"]
-        results = [_ingest(request.user, f, tags) for f in request.FILES.getlist("files")]
+        tags, album = form.cleaned_data["tags"], form.cleaned_data["album"]
+        outcomes = [_ingest(request.user, f, tags) for f in request.FILES.getlist("files")]
+        results = [result for result, _ in outcomes]
+        if album:
+            album_add_photos(album=album, photo_ids=[photo.pk for _, photo in outcomes if photo])
         limit_mb = settings.PICTURA_MAX_UPLOAD_MB
         results += [
             UploadResult(name, "rejected", f"The file is larger than the {limit_mb} MB limit.")
@@ -83,6 +103,10 @@ def photo_detail(request, pk):
         "newer": newer,
         "older": older,
         "photo_tags": photo.photo_tags.select_related("tag"),
+        "in_albums": photo.albums.only("id", "title"),
+        "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
+        "share_links": photo.share_links.filter(revoked_at__isnull=True),
+        "share_form": ShareLinkForm(),
     }
     return render(request, "gallery/photo_detail.html", ctx)
 
@@ -100,19 +124,58 @@ def photo_edit(request, pk):
 
 @login_required
 def photo_delete(request, pk):
+    """Moves the photo to the trash; the trash page deletes for good."""
     photo = get_photo_for_user(request, pk)
     if request.method == "POST":
-        name = photo.display_name
-        try:
-            services.photo_delete(photo=photo)
-        except services.StorageUnavailable:
-            messages.error(
-                request, "The photo could not be deleted because storage is unavailable. Try again."
-            )
-            return redirect(photo)
-        messages.success(request, f"Deleted “{name}”.")
+        photo.move_to_trash()
+        messages.success(
+            request,
+            f"Moved “{photo.display_name}” to the trash. "
+            f"You can restore it for {settings.PICTURA_TRASH_DAYS} days.",
+        )
         return redirect("gallery:index")
-    return render(request, "gallery/photo_delete.html", {"photo": photo})
+    ctx = {"photo": photo, "trash_days": settings.PICTURA_TRASH_DAYS}
+    return render(request, "gallery/photo_delete.html", ctx)
+
+
+@login_required
+@require_GET
+def trash(request):
+    photos = Photo.objects.in_trash_of(request.user).order_by("-deleted_at", "-id")
+    page = Paginator(photos, settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "gallery/trash.html", {"page": page, "trash_days": settings.PICTURA_TRASH_DAYS})
+
+
+@login_required
+@require_POST
+def trash_restore(request, pk):
+    photo = get_photo_for_user(request, pk, in_trash=True)
+    photo.restore()
+    messages.success(request, f"Restored “{photo.display_name}”.")
+    return redirect("gallery:trash")
+
+
+@login_required
+@require_POST
+def trash_delete(request, pk):
+    photo = get_photo_for_user(request, pk, in_trash=True)
+    try:
+        services.photo_delete(photo=photo)
+    except services.StorageUnavailable:
+        messages.error(request, "Storage is unavailable, so nothing was deleted. Try again.")
+    else:
+        messages.success(request, f"Deleted “{photo.display_name}” for good.")
+    return redirect("gallery:trash")
+
+
+@login_required
+@require_POST
+def trash_empty(request):
+    deleted, _, failures = services.photos_delete_for_good(Photo.objects.in_trash_of(request.user))
+    messages.success(request, f"Deleted {deleted} photo{pluralize(deleted)} for good.")
+    if failures:
+        messages.error(request, f"Storage is unavailable; {failures} photo{pluralize(failures)} stayed in the trash.")
+    return redirect("gallery:trash")
 
 
 @login_required
@@ -123,7 +186,7 @@ def photo_original(request, pk):
 
 
 def _rendition_response(request, pk, kind):
-    photo = get_photo_for_user(request, pk)
+    photo = get_photo_for_user(request, pk, in_trash=request.GET.get("trash") == "1")
     rendition = getattr(photo, kind)
     if not rendition:
         raise Http404("This rendition is not ready yet.")
@@ -140,3 +203,112 @@ def photo_thumbnail(request, pk):
 @require_GET
 def photo_preview(request, pk):
     return _rendition_response(request, pk, "preview")
+
+
+# --- Sharing ----------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def share_create(request):
+    from albums.views import get_album_for_user  # albums builds on gallery, not the reverse
+
+    form = ShareLinkForm(request.POST)
+    if "album" in request.POST:
+        target = {"album": get_album_for_user(request, _as_pk(request.POST["album"]))}
+    else:
+        target = {"photo": get_photo_for_user(request, _as_pk(request.POST.get("photo")))}
+    back = f"{next(iter(target.values())).get_absolute_url()}#sharing"
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect(back)
+    services.share_link_create(owner=request.user, **target, **form.cleaned_data)
+    messages.success(request, "Link created: copy it below and send it to anyone you like.")
+    return redirect(back)
+
+
+def _as_pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise Http404("No such photo or album.") from None
+
+
+@login_required
+@require_GET
+def shared_links(request):
+    links = ShareLink.objects.owned_by(request.user).select_related("photo", "album")
+    return render(request, "gallery/shared_links.html", {"links": links})
+
+
+@login_required
+@require_POST
+def share_revoke(request, pk):
+    link = get_object_or_404(ShareLink.objects.owned_by(request.user), pk=pk)
+    link.revoke()
+    messages.success(request, "The link was revoked: it shows nothing any more.")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("gallery:shared_links")
+    return redirect(back)
+
+
+def _active_link_or_error_page(request, token):
+    """(link, None) for a link that may show something, else (None, the page to answer with)."""
+    link = ShareLink.objects.select_related("photo", "album", "owner").filter(token=token).first()
+    if link is None:
+        raise Http404("No such link.")
+    if link.status != ShareLink.Status.ACTIVE:
+        return None, render(request, "gallery/shared_gone.html", {"status": link.status}, status=410)
+    return link, None
+
+
+def _shared_photo(link, pk) -> Photo:
+    return get_object_or_404(link.shared_photos(), pk=pk)
+
+
+@require_GET
+def shared(request, token):
+    link, gone = _active_link_or_error_page(request, token)
+    if gone:
+        return gone
+    link.record_view()
+    if link.photo_id:
+        photo = _shared_photo(link, link.photo_id)
+        return render(request, "gallery/shared_photo.html", {"link": link, "photo": photo})
+    page = Paginator(link.shared_photos(), settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "gallery/shared_album.html", {"link": link, "album": link.album, "page": page})
+
+
+@require_GET
+def shared_album_photo(request, token, pk):
+    link, gone = _active_link_or_error_page(request, token)
+    if gone:
+        return gone
+    if not link.album_id:
+        raise Http404("This link shares a single photo.")
+    photo = _shared_photo(link, pk)
+    return render(request, "gallery/shared_photo.html", {"link": link, "photo": photo})
+
+
+@require_GET
+def shared_file(request, token, pk, kind):
+    link, gone = _active_link_or_error_page(request, token)
+    if gone:
+        return gone
+    photo = _shared_photo(link, pk)
+    if kind == "original":
+        if link.include_location:
+            return stored_file_response(photo.original, download_name=photo.original_filename)
+        response = HttpResponse(
+            services.shared_original_bytes(link=link, photo=photo),
+            content_type=mimetypes.guess_type(photo.original.name)[0] or "application/octet-stream",
+        )
+        response["Content-Disposition"] = content_disposition_header(True, photo.original_filename)
+        response["Cache-Control"] = "private, no-store"
+        return response
+    rendition = getattr(photo, kind)  # renditions carry no EXIF, so no location either
+    if not rendition:
+        raise Http404("This rendition is not ready yet.")
+    return stored_file_response(rendition, content_type="image/jpeg")

@@ -179,6 +179,7 @@ FILE_UPLOAD_HANDLERS = [
 # A plain-form upload carries many files in one request.
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("PICTURA_MAX_FILES_PER_REQUEST", 200, minimum=1)
 PICTURA_PHOTOS_PER_PAGE = env_int("PICTURA_PHOTOS_PER_PAGE", 60, minimum=1)
+PICTURA_TRASH_DAYS = env_int("PICTURA_TRASH_DAYS", 30, minimum=1)
 
 # --- Tasks ------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

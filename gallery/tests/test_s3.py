@@ -46,7 +46,9 @@ def test_upload_renditions_download_and_delete_on_s3(owner_client, owner, s3_sto
     thumbnail = requests.get(owner_client.get(reverse("gallery:photo_thumbnail", args=[photo.pk]))["Location"], timeout=10)
     assert thumbnail.status_code == 200 and thumbnail.content[:2] == b"\xff\xd8"
 
-    response = owner_client.post(reverse("gallery:photo_delete", args=[photo.pk]))
+    owner_client.post(reverse("gallery:photo_delete", args=[photo.pk]))  # to the trash: files stay
+    assert s3_storage.keys(f"photos/{owner.pk}/") == [f"{prefix_original}.jpg"]
+    response = owner_client.post(reverse("gallery:trash_delete", args=[photo.pk]))
     assert response.status_code == 302
     assert not Photo.objects.exists()
     assert s3_storage.keys(f"photos/{owner.pk}/") == []

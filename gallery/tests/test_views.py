@@ -103,7 +103,7 @@ def test_gallery_query_count_does_not_grow_with_photos(owner_client, owner):
     add(40, 2)
     many = count_queries(owner_client, url("index"))
     assert few == many
-    assert many <= 4  # session, user, count, page
+    assert many <= 5  # session, user, count, page, the user's albums for the selection bar
 
 
 def test_photo_page_shows_metadata_and_neighbours(owner_client, owner):
@@ -158,15 +158,15 @@ def test_edit_rejects_an_overlong_title(owner_client, photo):
     assert "at most 200 characters" in response.content.decode()
 
 
-def test_delete_asks_first_then_removes_original_renditions_and_row(owner_client, photo, media_root):
-    assert "Delete this photo?" in owner_client.get(url("photo_delete", photo)).content.decode()
-    assert len(files_under(media_root)) == 3
+def test_delete_asks_first_then_moves_the_photo_to_the_trash(owner_client, photo, media_root):
+    assert "Move this photo to the trash?" in owner_client.get(url("photo_delete", photo)).content.decode()
 
     response = owner_client.post(url("photo_delete", photo))
 
     assert response.status_code == 302 and response["Location"] == reverse("gallery:index")
-    assert not Photo.objects.filter(pk=photo.pk).exists()
-    assert files_under(media_root) == []
+    photo.refresh_from_db()
+    assert photo.in_trash
+    assert len(files_under(media_root)) == 3  # nothing is lost until the trash is emptied
 
 
 def test_sort_at_uses_capture_time_with_its_offset(owner):

@@ -91,6 +91,7 @@
       const data = new FormData();
       data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
       data.append("tags", form.elements.tags.value);
+      if (form.elements.album) data.append("album", form.elements.album.value);
       data.append("files", entry.file, entry.file.name);
       const xhr = new XMLHttpRequest();
       xhr.open("POST", form.action || window.location.href);

@@ -1,0 +1,73 @@
+from django import forms
+
+from .models import Album
+
+
+class AlbumForm(forms.ModelForm):
+    class Meta:
+        model = Album
+        fields = ["title", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+
+
+class AlbumDeleteForm(forms.Form):
+    photos = forms.ChoiceField(
+        choices=[
+            ("keep", "Keep the photos in my library"),
+            ("delete", "Move the photos to the trash too"),
+        ],
+        initial="keep",
+        widget=forms.RadioSelect,
+        label="What happens to the photos in this album?",
+    )
+
+
+class PhotoIdsField(forms.Field):
+    """The ids of the ticked photos (checkboxes named ``photos``). Ownership is checked by the
+    services, which ignore ids that are not the user's."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value):
+        try:
+            return [int(pk) for pk in value or []]
+        except (TypeError, ValueError):
+            raise forms.ValidationError("The selection is not valid.") from None
+
+    def validate(self, value):
+        if not value:
+            raise forms.ValidationError("Select at least one photo.")
+
+
+class PhotoSelectionForm(forms.Form):
+    """What the selection toolbar posts: an action on some photos, maybe between albums."""
+
+    ACTIONS = [
+        ("add", "Add to album"),
+        ("move", "Move to album"),
+        ("remove", "Remove from this album"),
+        ("cover", "Use as album cover"),
+        ("trash", "Move to trash"),
+    ]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    photos = PhotoIdsField()
+    target = forms.ModelChoiceField(queryset=Album.objects.none(), required=False)
+    source = forms.ModelChoiceField(queryset=Album.objects.none(), required=False)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        albums = Album.objects.owned_by(user)
+        self.fields["target"].queryset = albums
+        self.fields["source"].queryset = albums
+
+    def clean(self):
+        data = super().clean()
+        action = data.get("action")
+        if action in ("add", "move") and not data.get("target"):
+            self.add_error("target", "Choose the album.")
+        if action in ("move", "remove", "cover") and not data.get("source"):
+            self.add_error("source", "This works from an album's page.")
+        if action == "move" and data.get("source") and data.get("source") == data.get("target"):
+            self.add_error("target", "Choose another album to move the photos to.")
+        return data
