@@ -6,6 +6,10 @@ from gallery.models import Photo
 from gallery.services import photos_delete_for_good
 
 
+def _size(size: int) -> str:
+    return filesizeformat(size).replace("\xa0", " ")  # a plain space reads better in a log
+
+
 class Command(BaseCommand):
     help = """Delete for good the photos that have been in the trash longer than
     PICTURA_TRASH_DAYS (originals, renditions and rows), and say what was done.
@@ -19,15 +23,14 @@ class Command(BaseCommand):
         days = settings.PICTURA_TRASH_DAYS
         if dry_run:
             totals = expired.totals()
-            count = totals["in_trash"]
             self.stdout.write(
-                f"Would delete {count} photo(s), {filesizeformat(totals['bytes'])}, "
+                f"Would delete {totals['in_trash']} photo(s), {_size(totals['bytes'])}, "
                 f"in the trash for more than {days} days."
             )
             return
         deleted, freed, failures = photos_delete_for_good(expired)
         self.stdout.write(
-            f"Deleted {deleted} photo(s), {filesizeformat(freed)}, "
+            f"Deleted {deleted} photo(s), {_size(freed)}, "
             f"in the trash for more than {days} days."
         )
         if failures:
