@@ -235,6 +235,10 @@ class ShareLink(models.Model):
             return self.Status.EXPIRED
         return self.Status.ACTIVE
 
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
     def revoke(self):
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
