@@ -44,7 +44,7 @@ def test_trashed_photos_appear_nowhere_but_the_trash(owner_client, owner, add_ph
 def test_trash_page_shows_thumbnails_and_when_each_goes(owner_client, trashed):
     html = owner_client.get(reverse("gallery:trash")).content.decode()
     assert f"/photos/{trashed.pk}/thumbnail.jpg?trash=1" in html
-    assert "Deleted for good" in html
+    assert "Deleted for good in 4\xa0weeks" in html  # purged 30 days from now
     response = owner_client.get(reverse("gallery:photo_thumbnail", args=[trashed.pk]), {"trash": "1"})
     assert response.status_code == 200
 
