@@ -47,7 +47,7 @@ def album_detail(request, pk):
         "album": album,
         "page": page,
         "other_albums": Album.objects.owned_by(request.user).exclude(pk=album.pk).only("id", "title"),
-        "share_links": album.share_links.filter(revoked_at__isnull=True),
+        "share_links": album.share_links.not_revoked(),
         "share_form": ShareLinkForm(),
     }
     return render(request, "albums/album_detail.html", ctx)

@@ -182,6 +182,9 @@ class ShareLinkQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
 
+    def not_revoked(self):
+        return self.filter(revoked_at__isnull=True)
+
 
 class ShareLink(models.Model):
     """A link that shows one photo or one album to anyone who has it, without signing in."""

@@ -105,7 +105,7 @@ def photo_detail(request, pk):
         "photo_tags": photo.photo_tags.select_related("tag"),
         "in_albums": photo.albums.only("id", "title"),
         "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
-        "share_links": photo.share_links.filter(revoked_at__isnull=True),
+        "share_links": photo.share_links.not_revoked(),
         "share_form": ShareLinkForm(),
     }
     return render(request, "gallery/photo_detail.html", ctx)

@@ -287,3 +287,7 @@ def test_zip_streams_in_bounded_pieces(owner, album, media_root, add_photos):
     assert max(len(piece) for piece in pieces) <= ZIP_CHUNK + 1024
     assert len(pieces) > 3
     assert zipfile.ZipFile(io.BytesIO(b"".join(pieces))).read("big.jpg") == big
+
+
+def test_album_list_shows_only_my_albums(stranger_client, album):
+    assert list(stranger_client.get(reverse("albums:list")).context["albums"]) == []
