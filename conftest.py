@@ -33,6 +33,13 @@ needs_shared_photos = pytest.mark.skipif(
 
 
 @pytest.fixture(autouse=True)
+def analyse_uploads_only_where_asked(settings, request):
+    """Tagging every upload would load the models into every test; the tests that are about
+    tagging carry the ``analyse_uploads`` mark and get the production behaviour."""
+    settings.PICTURA_ANALYSE_UPLOADS = request.node.get_closest_marker("analyse_uploads") is not None
+
+
+@pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()

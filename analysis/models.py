@@ -43,3 +43,47 @@ class PhotoTag(models.Model):
 
     def __str__(self):
         return f"{self.tag} ({self.get_source_display()}, {self.confidence:.0f}%)"
+
+
+class PhotoAnalysisQuerySet(models.QuerySet):
+    def flagged(self):
+        return self.filter(moderation=PhotoAnalysis.Moderation.FLAGGED)
+
+
+class PhotoAnalysis(models.Model):
+    """Where a photo's automatic tagging stands, and what it found besides tags."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting"
+        RUNNING = "running", "Analysing"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    class Moderation(models.TextChoices):
+        CLEAR = "clear", "Nothing found"
+        FLAGGED = "flagged", "Flagged for review"
+        APPROVED = "approved", "Approved by a moderator"
+        HIDDEN = "hidden", "Hidden by a moderator"
+
+    photo = models.OneToOneField("gallery.Photo", on_delete=models.CASCADE, primary_key=True, related_name="analysis")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    tagger = models.CharField(max_length=20, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    people_count = models.PositiveSmallIntegerField(null=True, blank=True)
+    moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.CLEAR, db_index=True)
+    moderation_labels = models.JSONField(default=list, blank=True)
+
+    objects = PhotoAnalysisQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "photo analyses"
+
+    def __str__(self):
+        return f"Analysis of {self.photo_id}: {self.get_state_display()}"
+
+    @property
+    def in_progress(self) -> bool:
+        return self.state in (self.State.PENDING, self.State.RUNNING)

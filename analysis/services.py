@@ -1,4 +1,10 @@
-from .models import PhotoTag, Tag, normalise_tag_name
+"""Tags: manual ones from people, automatic ones from a tagger."""
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from .models import PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
+from .taggers import get_tagger
 
 
 def parse_tag_list(text: str) -> tuple[str, ...]:
@@ -7,12 +13,73 @@ def parse_tag_list(text: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(name for name in names if name))
 
 
+def _tags_named(names) -> dict[str, Tag]:
+    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
+    return {tag.name: tag for tag in Tag.objects.filter(name__in=names)}
+
+
 def photo_add_manual_tags(*, photo, names: tuple[str, ...]) -> None:
     if not names:
         return
-    Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)
-    tags = Tag.objects.filter(name__in=names)
     PhotoTag.objects.bulk_create(
-        [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for tag in tags],
+        [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for tag in _tags_named(names).values()],
         ignore_conflicts=True,
     )
+
+
+def photo_analyse(*, photo, tagger_name: str | None = None) -> PhotoAnalysis:
+    """Tag ``photo`` with one tagger and record what it found. Safe to run twice: the tagger's
+    earlier tags are replaced, manual tags and other taggers' tags are left alone.
+
+    Raises TaggerError (hopeless) or TaggerUnavailable (try later); the caller records those.
+    """
+    tagger = get_tagger(tagger_name)
+    analysis, _ = PhotoAnalysis.objects.get_or_create(photo=photo)
+    analysis.state = PhotoAnalysis.State.RUNNING
+    analysis.tagger = tagger.name
+    analysis.attempts += 1
+    analysis.started_at = timezone.now()
+    analysis.save(update_fields=["state", "tagger", "attempts", "started_at"])
+
+    result = tagger.analyse(photo)
+
+    confidences = {}
+    for label in result.labels:
+        name = normalise_tag_name(label.name)
+        if name:
+            confidences[name] = max(confidences.get(name, 0), min(100.0, max(0.0, label.confidence)))
+    threshold = settings.PICTURA_MODERATION_MIN_CONFIDENCE
+    unsafe = [label for label in result.moderation_labels if label.confidence >= threshold]
+    with transaction.atomic():
+        PhotoTag.objects.filter(photo=photo, source=tagger.name).delete()
+        tags = _tags_named(list(confidences))
+        PhotoTag.objects.bulk_create(
+            [PhotoTag(photo=photo, tag=tags[name], confidence=c, source=tagger.name) for name, c in confidences.items()]
+        )
+        analysis.state = PhotoAnalysis.State.DONE
+        analysis.finished_at = timezone.now()
+        analysis.last_error = ""
+        analysis.people_count = result.people_count
+        analysis.moderation_labels = [{"name": label.name, "confidence": label.confidence} for label in unsafe]
+        # A moderator's decision stands; otherwise the latest analysis decides.
+        if analysis.moderation not in (PhotoAnalysis.Moderation.APPROVED, PhotoAnalysis.Moderation.HIDDEN):
+            analysis.moderation = PhotoAnalysis.Moderation.FLAGGED if unsafe else PhotoAnalysis.Moderation.CLEAR
+        analysis.save()
+    return analysis
+
+
+def photo_analysis_record_failure(*, photo_id: int, error: str, final: bool) -> None:
+    """After a failed attempt: failed for good when ``final``, else waiting for the retry.
+    The photo itself is never touched."""
+    state = PhotoAnalysis.State.FAILED if final else PhotoAnalysis.State.PENDING
+    PhotoAnalysis.objects.update_or_create(
+        photo_id=photo_id, defaults={"state": state, "last_error": error[:2000], "finished_at": timezone.now()}
+    )
+
+
+def photo_queue_analysis(*, photo_id: int, tagger_name: str | None = None) -> None:
+    """Mark the photo waiting and queue its analysis once the current transaction commits."""
+    from .tasks import analyse_photo  # tasks import this module
+
+    PhotoAnalysis.objects.update_or_create(photo_id=photo_id, defaults={"state": PhotoAnalysis.State.PENDING})
+    transaction.on_commit(lambda: analyse_photo.delay(photo_id, tagger_name))

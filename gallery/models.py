@@ -252,7 +252,9 @@ class ShareLink(models.Model):
         )
 
     def shared_photos(self):
-        """The photos this link shows: never one in the trash."""
+        """The photos this link shows: never one in the trash, flagged or hidden by moderation."""
         if self.photo_id:
-            return Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
-        return self.album.visible_photos()
+            photos = Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
+        else:
+            photos = self.album.visible_photos()
+        return photos.exclude(analysis__moderation__in=["flagged", "hidden"])

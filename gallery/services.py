@@ -6,12 +6,14 @@ from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from analysis.services import photo_add_manual_tags
+from analysis.models import PhotoAnalysis
+from analysis.services import photo_add_manual_tags, photo_queue_analysis
 
 from .imaging import ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo, ShareLink
@@ -140,6 +142,8 @@ def photo_generate_renditions(*, photo: Photo) -> None:
             _delete_quietly(name)
         raise StorageUnavailable(str(exc)) from exc
     photo.mark_renditions(Photo.Renditions.READY, **names)
+    if settings.PICTURA_ANALYSE_UPLOADS and not PhotoAnalysis.objects.filter(photo=photo).exists():
+        photo_queue_analysis(photo_id=photo.pk)
 
 
 def photo_update(*, photo: Photo, title: str, description: str) -> Photo:

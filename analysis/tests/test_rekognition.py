@@ -1,0 +1,186 @@
+"""The Rekognition tagger: request plumbing against moto's server, the rest with botocore's Stubber.
+
+moto implements only detect_labels (with a canned answer), so it proves that the request is
+well formed and travels over a real socket; detect_moderation_labels and detect_faces, and the
+error codes, use Stubber with responses shaped like the real API's.
+"""
+import pytest
+from botocore.stub import Stubber
+from django.urls import reverse
+
+from analysis.models import PhotoAnalysis, PhotoTag
+from analysis.taggers import TaggerError, TaggerUnavailable, forget_taggers, get_tagger
+from analysis.taggers.rekognition import RekognitionTagger
+from analysis.tasks import analyse_photo
+from conftest import make_image, upload
+from gallery.models import Photo, ShareLink
+from gallery.services import photo_ingest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def aws(monkeypatch, settings):
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    settings.PICTURA_REKOGNITION_REGION = "us-east-1"
+    forget_taggers()
+    yield
+    forget_taggers()
+
+
+@pytest.fixture
+def moto_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def photo(owner):
+    photo = photo_ingest(owner=owner, upload=upload("dog.jpg", make_image(size=(2400, 1600))))
+    photo.refresh_from_db()  # the renditions were made after the commit
+    return photo
+
+
+LABELS = {
+    "Labels": [
+        {"Name": "Dog", "Confidence": 98.7, "Instances": [], "Parents": [{"Name": "Animal"}],
+         "Aliases": [], "Categories": [{"Name": "Animals and Pets"}]},
+        {"Name": "Animal", "Confidence": 98.7, "Instances": [], "Parents": [], "Aliases": [], "Categories": []},
+        {"Name": "Beach", "Confidence": 81.2, "Instances": [], "Parents": [{"Name": "Nature"}], "Aliases": [], "Categories": []},
+    ],
+    "LabelModelVersion": "3.0",
+}
+NO_MODERATION = {"ModerationLabels": [], "ModerationModelVersion": "7.0"}
+UNSAFE = {
+    "ModerationLabels": [{"Confidence": 93.1, "Name": "Explicit Nudity", "ParentName": "", "TaxonomyLevel": 1}],
+    "ModerationModelVersion": "7.0",
+}
+FACES = {"FaceDetails": [{"BoundingBox": {"Width": 0.2, "Height": 0.3, "Left": 0.1, "Top": 0.1}, "Confidence": 99.9}] * 2}
+
+
+def stub_success(stubber, moderation=NO_MODERATION):
+    stubber.add_response("detect_labels", LABELS)
+    stubber.add_response("detect_moderation_labels", moderation)
+    stubber.add_response("detect_faces", FACES)
+
+
+def test_detect_labels_request_reaches_the_rekognition_api_over_a_socket(aws, settings, moto_server, photo):
+    settings.PICTURA_REKOGNITION_ENDPOINT_URL = moto_server
+    tagger = RekognitionTagger()
+    image = tagger.image_of(photo)
+    assert set(image) == {"Bytes"} and image["Bytes"][:2] == b"\xff\xd8"  # the preview, as bytes
+    answer = tagger.client.detect_labels(Image=image, MaxLabels=15, MinConfidence=70)
+    assert answer["Labels"] and {"Name", "Confidence"} <= set(answer["Labels"][0])
+
+
+def test_analysis_stores_labels_people_and_keeps_manual_tags(aws, owner, settings):
+    settings.PICTURA_TAGGER = "rekognition"
+    photo = photo_ingest(owner=owner, upload=upload("d.jpg", make_image()), tags=("rex",))
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stub_success(stubber)
+        stub_success(stubber)
+        analyse_photo.apply(args=[photo.pk])
+        analyse_photo.apply(args=[photo.pk])  # twice: same result, nothing doubled
+        stubber.assert_no_pending_responses()
+
+    tags = {(t.tag.name, t.source, round(t.confidence, 1)) for t in PhotoTag.objects.filter(photo=photo).select_related("tag")}
+    assert tags == {
+        ("rex", "manual", 100.0),
+        ("dog", "rekognition", 98.7),
+        ("animal", "rekognition", 98.7),
+        ("beach", "rekognition", 81.2),
+    }
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert (analysis.state, analysis.tagger, analysis.people_count, analysis.attempts) == ("done", "rekognition", 2, 2)
+    assert analysis.moderation == "clear"
+
+
+def test_request_parameters_come_from_settings(aws, photo, settings):
+    settings.PICTURA_REKOGNITION_MAX_LABELS = 7
+    settings.PICTURA_REKOGNITION_MIN_CONFIDENCE = 55
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stubber.add_response("detect_labels", LABELS, {"Image": {"Bytes": tagger.image_of(photo)["Bytes"]}, "MaxLabels": 7, "MinConfidence": 55})
+        stubber.add_response("detect_moderation_labels", NO_MODERATION)
+        stubber.add_response("detect_faces", FACES)
+        tagger.analyse(photo)
+
+
+@pytest.mark.parametrize("code", ["ThrottlingException", "ProvisionedThroughputExceededException"])
+def test_throttling_is_retried_then_done(aws, photo, code):
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stubber.add_client_error("detect_labels", service_error_code=code, http_status_code=400)
+        stubber.add_client_error("detect_labels", service_error_code=code, http_status_code=400)
+        stub_success(stubber)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+        stubber.assert_no_pending_responses()
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert (analysis.state, analysis.attempts, analysis.last_error) == ("done", 3, "")
+
+
+def test_throttling_to_the_last_attempt_marks_failed_and_keeps_the_photo(aws, photo, settings):
+    settings.PICTURA_ANALYSIS_MAX_ATTEMPTS = 3
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        for _ in range(3):
+            stubber.add_client_error("detect_labels", service_error_code="ThrottlingException", http_status_code=400)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+        stubber.assert_no_pending_responses()
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert (analysis.state, analysis.attempts) == ("failed", 3)
+    assert "ThrottlingException" in analysis.last_error
+    assert Photo.objects.filter(pk=photo.pk).exists()
+
+
+def test_permanent_error_fails_at_once_and_keeps_the_photo(aws, photo, owner_client):
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stubber.add_client_error("detect_labels", service_error_code="InvalidImageFormatException", http_status_code=400)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert (analysis.state, analysis.attempts) == ("failed", 1)
+    assert owner_client.get(photo.get_absolute_url()).status_code == 200
+    assert "Tagging failed" in owner_client.get(photo.get_absolute_url()).content.decode()
+
+
+def test_unsafe_content_flags_the_photo_and_share_links_stop_serving_it(aws, owner, owner_client, client, photo):
+    link = ShareLink.objects.create(owner=owner, photo=photo)
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stub_success(stubber, moderation=UNSAFE)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert analysis.moderation == "flagged"
+    assert analysis.moderation_labels == [{"name": "Explicit Nudity", "confidence": 93.1}]
+    assert "held for review" in owner_client.get(photo.get_absolute_url()).content.decode()
+    assert client.get(link.get_absolute_url()).status_code == 404
+    assert client.get(reverse("gallery:shared_file", args=[link.token, photo.pk, "preview"])).status_code == 404
+
+
+def test_moderation_below_the_threshold_does_not_flag(aws, photo, settings):
+    settings.PICTURA_MODERATION_MIN_CONFIDENCE = 95
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stub_success(stubber, moderation=UNSAFE)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+    assert PhotoAnalysis.objects.get(photo=photo).moderation == "clear"
+
+
+def test_bytes_over_five_megabytes_are_never_sent(aws, photo, media_root):
+    (media_root / photo.preview.name).write_bytes(b"\xff\xd8" + bytes(5 * 1024 * 1024))
+    with pytest.raises(TaggerError, match="over Rekognition's 5 MB limit"):
+        RekognitionTagger().image_of(photo)
+
+
+def test_connection_refused_is_temporary(aws, photo, settings):
+    settings.PICTURA_REKOGNITION_ENDPOINT_URL = "http://127.0.0.1:9"  # discard port: nothing listens
+    with pytest.raises(TaggerUnavailable):
+        RekognitionTagger().analyse(photo)
