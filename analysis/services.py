@@ -81,5 +81,13 @@ def photo_queue_analysis(*, photo_id: int, tagger_name: str | None = None) -> No
     """Mark the photo waiting and queue its analysis once the current transaction commits."""
     from .tasks import analyse_photo  # tasks import this module
 
-    PhotoAnalysis.objects.update_or_create(photo_id=photo_id, defaults={"state": PhotoAnalysis.State.PENDING})
+    photos_mark_for_analysis([photo_id])
     transaction.on_commit(lambda: analyse_photo.delay(photo_id, tagger_name))
+
+
+def photos_mark_for_analysis(photo_ids, *, batch: int = 500) -> None:
+    """Mark the photos as waiting for analysis, creating their analysis records if need be."""
+    for start in range(0, len(photo_ids), batch):
+        ids = photo_ids[start : start + batch]
+        PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk) for pk in ids], ignore_conflicts=True)
+        PhotoAnalysis.objects.filter(photo_id__in=ids).update(state=PhotoAnalysis.State.PENDING, last_error="")

@@ -4,6 +4,8 @@ moto implements only detect_labels (with a canned answer), so it proves that the
 well formed and travels over a real socket; detect_moderation_labels and detect_faces, and the
 error codes, use Stubber with responses shaped like the real API's.
 """
+from io import StringIO
+
 import pytest
 from botocore.stub import Stubber
 from django.urls import reverse
@@ -184,3 +186,19 @@ def test_connection_refused_is_temporary(aws, photo, settings):
     settings.PICTURA_REKOGNITION_ENDPOINT_URL = "http://127.0.0.1:9"  # discard port: nothing listens
     with pytest.raises(TaggerUnavailable):
         RekognitionTagger().analyse(photo)
+
+
+def test_reindex_failed_recovers_a_photo_after_a_permanent_error(aws, photo):
+    from django.core.management import call_command
+
+    tagger = get_tagger("rekognition")
+    with Stubber(tagger.client) as stubber:
+        stubber.add_client_error("detect_labels", service_error_code="InvalidS3ObjectException", http_status_code=400)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+        assert PhotoAnalysis.objects.get(photo=photo).state == "failed"
+        stub_success(stubber)
+        call_command("reindex", "--failed", "--tagger", "rekognition", stdout=StringIO(), stderr=StringIO())
+        stubber.assert_no_pending_responses()
+    analysis = PhotoAnalysis.objects.get(photo=photo)
+    assert (analysis.state, analysis.last_error) == ("done", "")
+    assert PhotoTag.objects.filter(photo=photo, source="rekognition").count() == 3
