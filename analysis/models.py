@@ -6,8 +6,20 @@ def normalise_tag_name(name: str) -> str:
     return " ".join(name.split()).lower()[:64]
 
 
+class TagQuerySet(models.QuerySet):
+    def used_by(self, user):
+        """The user's tags (on photos outside the trash) with ``photo_count``, most used first."""
+        return (
+            self.filter(photo_tags__photo__owner=user, photo_tags__photo__deleted_at__isnull=True)
+            .annotate(photo_count=models.Count("photo_tags__photo", distinct=True))
+            .order_by("-photo_count", "name")
+        )
+
+
 class Tag(models.Model):
     name = models.CharField(max_length=64, unique=True)
+
+    objects = TagQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

@@ -17,7 +17,7 @@ from analysis.models import PhotoAnalysis
 
 from . import services
 from .files import stored_file_response
-from .forms import PhotoEditForm, ShareLinkForm, UploadForm
+from .forms import PhotoEditForm, SearchForm, ShareLinkForm, UploadForm
 from .imaging import max_upload_bytes
 from .models import Photo, ShareLink
 
@@ -37,6 +37,24 @@ def index(request):
     page = Paginator(photos, settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
     ctx = {"page": page, "target_albums": request.user.albums.only("id", "title")}
     return render(request, "gallery/index.html", ctx)
+
+
+@login_required
+@require_GET
+def search(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    page = None
+    if form.has_criteria():
+        page = Paginator(form.results(), settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "target_albums": request.user.albums.only("id", "title"),
+    }
+    return render(request, "gallery/search.html", ctx)
 
 
 @dataclass

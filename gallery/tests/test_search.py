@@ -1,0 +1,134 @@
+from datetime import datetime, timezone
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from albums.models import Album, AlbumPhoto
+from analysis.models import PhotoTag, Tag
+from analysis.services import photo_add_manual_tags
+from gallery.models import Photo
+
+pytestmark = pytest.mark.django_db
+
+SEARCH = reverse("gallery:search")
+
+
+def tag(photo, *names, source="manual"):
+    for name in names:
+        PhotoTag.objects.create(photo=photo, tag=Tag.objects.get_or_create(name=name)[0], source=source, confidence=90)
+
+
+def found(client, **params) -> set:
+    response = client.get(SEARCH, params)
+    assert response.status_code == 200
+    page = response.context["page"]
+    return set(page.object_list) if page else set()
+
+
+def test_every_tag_must_match(owner_client, owner, add_photos):
+    both, dog, beach = add_photos(owner, 3)
+    tag(both, "dog", "beach")
+    tag(dog, "dog")
+    tag(beach, "beach")
+    assert found(owner_client, tag="dog, Beach") == {both}
+    assert found(owner_client, tag="dog") == {both, dog}
+    assert found(owner_client, q="dog beach") == {both}
+
+
+def test_words_match_tags_titles_and_file_names(owner_client, owner, add_photos):
+    named, titled, tagged, other = add_photos(owner, 4)
+    Photo.objects.filter(pk=named.pk).update(original_filename="Wedding_001.jpg")
+    Photo.objects.filter(pk=titled.pk).update(title="Our wedding day")
+    tag(tagged, "wedding")
+    assert found(owner_client, q="wedding") == {named, titled, tagged}
+
+
+def test_source_album_and_capture_dates(owner_client, owner, add_photos):
+    a, b, c = add_photos(owner, 3)
+    tag(a, "dog", source="rekognition")
+    tag(b, "dog", source="manual")
+    tag(c, "cat", source="local")
+    album = Album.objects.create(owner=owner, title="Pets")
+    AlbumPhoto.objects.create(album=album, photo=b)
+    Photo.objects.filter(pk=a.pk).update(sort_at=datetime(2020, 5, 1, tzinfo=timezone.utc))
+    Photo.objects.filter(pk=c.pk).update(sort_at=datetime(2021, 5, 1, tzinfo=timezone.utc))
+
+    assert found(owner_client, tag="dog", source="rekognition") == {a}
+    assert found(owner_client, source="local") == {c}
+    assert found(owner_client, album=album.pk) == {b}
+    assert found(owner_client, taken_from="2020-01-01", taken_to="2020-12-31") == {a}
+    assert found(owner_client, taken_from="2021-01-01") == {b, c}  # b has no capture date: upload day counts
+
+
+def test_a_reversed_date_range_is_explained(owner_client):
+    response = owner_client.get(SEARCH, {"taken_from": "2021-01-01", "taken_to": "2020-01-01"})
+    assert "The end of the range is before its start." in response.content.decode()
+
+
+def test_no_leak_across_users(owner_client, owner, stranger, add_photos):
+    [mine] = add_photos(owner, 1)
+    [theirs] = add_photos(stranger, 1)
+    tag(mine, "dog")
+    tag(theirs, "dog")
+    Photo.objects.filter(pk=theirs.pk).update(title="dog")
+    assert found(owner_client, tag="dog") == {mine}
+    assert found(owner_client, q="dog") == {mine}
+    their_album = Album.objects.create(owner=stranger, title="Theirs")
+    AlbumPhoto.objects.create(album=their_album, photo=theirs)
+    response = owner_client.get(SEARCH, {"album": their_album.pk})
+    assert response.context["page"] is None
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_trash_is_not_searched(owner_client, owner, add_photos):
+    [photo] = add_photos(owner, 1)
+    tag(photo, "dog")
+    photo.move_to_trash()
+    assert found(owner_client, tag="dog") == set()
+
+
+def test_query_count_does_not_grow_with_results(owner_client, owner, add_photos):
+    def add(n):
+        for photo in add_photos(owner, n):
+            tag(photo, "dog", "beach")
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            owner_client.get(SEARCH, {"tag": "dog,beach", "q": "dog"})
+        return len(captured)
+
+    add(2)
+    few = queries()
+    add(25)
+    assert queries() == few
+
+
+def test_tags_page_lists_my_tags_biggest_first(owner_client, owner, stranger, add_photos):
+    a, b, c = add_photos(owner, 3)
+    for photo in (a, b, c):
+        photo_add_manual_tags(photo=photo, names=("family",))
+    tag(a, "dog")
+    tag(a, "dog", source="local")  # two sources, still one photo
+    [theirs] = add_photos(stranger, 1)
+    tag(theirs, "secret")
+    c.move_to_trash()
+    tags = [(t.name, t.photo_count) for t in owner_client.get(reverse("analysis:tags")).context["tags"]]
+    assert tags == [("family", 2), ("dog", 1)]
+
+
+def test_tags_on_the_photo_page_link_to_their_search(owner_client, owner, add_photos):
+    [photo] = add_photos(owner, 1)
+    tag(photo, "golden retriever")
+    assert f'href="{SEARCH}?tag=golden%20retriever"' in owner_client.get(photo.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("url", [SEARCH, reverse("analysis:tags")])
+def test_search_and_tags_need_sign_in(client, url):
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_search_box_is_on_every_page(owner_client):
+    assert 'role="search"' in owner_client.get(reverse("gallery:index")).content.decode()
