@@ -1,5 +1,7 @@
 from django.db import models
 
+from gallery.models import Photo
+
 
 def normalise_tag_name(name: str) -> str:
     """One spelling per tag: lower case, single spaces, at most 64 characters."""
@@ -38,7 +40,7 @@ class PhotoTag(models.Model):
         LOCAL = "local", "Local model"
         MANUAL = "manual", "Added by you"
 
-    photo = models.ForeignKey("gallery.Photo", on_delete=models.CASCADE, related_name="photo_tags")
+    photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
     confidence = models.FloatField(default=100.0)
     source = models.CharField(max_length=12, choices=Source.choices)
@@ -99,3 +101,12 @@ class PhotoAnalysis(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.state in (self.State.PENDING, self.State.RUNNING)
+
+
+class PhotoToReview(Photo):
+    """The moderation queue in the admin: photos that analysis flagged as possibly unsafe."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "photo to review"
+        verbose_name_plural = "moderation queue"

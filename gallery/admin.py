@@ -1,13 +1,127 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.urls import re_path, reverse
+from django.utils.html import format_html
 
-from .models import Photo
+from analysis.models import PhotoAnalysis
+from analysis.services import photos_mark_for_analysis
+from analysis.tasks import analyse_photo
+
+from . import services
+from .files import stored_file_response
+from .models import Photo, ShareLink
+
+
+def _set_moderation(queryset, moderation) -> int:
+    ids = list(queryset.values_list("pk", flat=True))
+    photos_without_analysis = set(ids) - set(PhotoAnalysis.objects.filter(photo_id__in=ids).values_list("photo_id", flat=True))
+    PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk, state="done") for pk in photos_without_analysis])
+    return PhotoAnalysis.objects.filter(photo_id__in=ids).update(moderation=moderation)
+
+
+class AnalysisInline(admin.StackedInline):
+    model = PhotoAnalysis
+    can_delete = False
+    readonly_fields = ["state", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count", "moderation_labels"]
+    fields = ["state", "moderation", *readonly_fields[1:]]
 
 
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "owner", "image_format", "width", "height", "renditions_state", "uploaded_at"]
-    list_filter = ["renditions_state", "image_format", "uploaded_at"]
-    search_fields = ["title", "original_filename", "owner__username", "sha256"]
+    list_display = ["thumbnail_tag", "__str__", "owner", "analysis_state", "moderation_state", "uploaded_at", "in_trash"]
+    list_display_links = ["thumbnail_tag", "__str__"]
+    list_filter = ["analysis__moderation", "analysis__state", "renditions_state", "image_format", ("deleted_at", admin.EmptyFieldListFilter), "uploaded_at"]
+    search_fields = ["title", "original_filename", "owner__username", "sha256", "photo_tags__tag__name"]
+    list_select_related = ["owner", "analysis"]
     raw_id_fields = ["owner"]
-    readonly_fields = ["uuid", "sha256", "original", "thumbnail", "preview", "uploaded_at"]
+    readonly_fields = ["uuid", "sha256", "original", "thumbnail", "preview", "uploaded_at", "preview_tag"]
     date_hierarchy = "sort_at"
+    inlines = [AnalysisInline]
+    actions = ["approve", "hide", "reanalyse", "delete_for_good"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        # Django's own bulk delete removes rows but leaves the files in storage.
+        actions.pop("delete_selected", None)
+        return actions
+
+    @admin.display(description="")
+    def thumbnail_tag(self, photo):
+        if not photo.renditions_ready:
+            return "…"
+        url = reverse("admin:gallery_photo_rendition", args=[photo.pk, "thumbnail"])
+        return format_html('<img src="{}" width="64" height="64" alt="" loading="lazy">', url)
+
+    @admin.display(description="preview")
+    def preview_tag(self, photo):
+        if not photo.renditions_ready:
+            return "not ready"
+        url = reverse("admin:gallery_photo_rendition", args=[photo.pk, "preview"])
+        return format_html('<img src="{}" style="max-width:480px" alt="">', url)
+
+    @admin.display(description="analysis", ordering="analysis__state")
+    def analysis_state(self, photo):
+        analysis = getattr(photo, "analysis", None)
+        return analysis.get_state_display() if analysis else "—"
+
+    @admin.display(description="moderation", ordering="analysis__moderation")
+    def moderation_state(self, photo):
+        analysis = getattr(photo, "analysis", None)
+        return analysis.get_moderation_display() if analysis else "—"
+
+    @admin.display(boolean=True, description="in trash")
+    def in_trash(self, photo):
+        return photo.in_trash
+
+    def get_urls(self):
+        rendition = re_path(
+            r"^(?P<pk>\d+)/(?P<kind>thumbnail|preview)\.jpg$",
+            self.admin_site.admin_view(self.rendition_view),
+            name="gallery_photo_rendition",
+        )
+        return [rendition, *super().get_urls()]
+
+    def rendition_view(self, request, pk, kind):
+        """Moderators see renditions through the admin (staff only), not the owner-only views."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        rendition = getattr(get_object_or_404(Photo, pk=pk), kind)
+        if not rendition:
+            raise Http404("Not ready.")
+        return stored_file_response(rendition, content_type="image/jpeg")
+
+    @admin.action(description="Approve: shareable again, out of the queue", permissions=["change"])
+    def approve(self, request, queryset):
+        count = _set_moderation(queryset, PhotoAnalysis.Moderation.APPROVED)
+        self.message_user(request, f"Approved {count} photo(s).", messages.SUCCESS)
+
+    @admin.action(description="Hide: never shared, out of the queue", permissions=["change"])
+    def hide(self, request, queryset):
+        count = _set_moderation(queryset, PhotoAnalysis.Moderation.HIDDEN)
+        self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
+
+    @admin.action(description="Analyse again", permissions=["change"])
+    def reanalyse(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        photos_mark_for_analysis(ids)
+        for pk in ids:
+            analyse_photo.delay(pk)
+        self.message_user(request, f"Queued {len(ids)} photo(s) for analysis.", messages.SUCCESS)
+
+    @admin.action(description="Delete for good, with their files", permissions=["delete"])
+    def delete_for_good(self, request, queryset):
+        deleted, _, failures = services.photos_delete_for_good(queryset)
+        self.message_user(request, f"Deleted {deleted} photo(s) and their files.", messages.SUCCESS)
+        if failures:
+            self.message_user(request, f"{failures} photo(s) could not be deleted: storage is unavailable.", messages.ERROR)
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "owner", "created_at", "expires_at", "revoked_at", "view_count"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "include_location"]
+    search_fields = ["owner__username", "token"]
+    raw_id_fields = ["owner", "photo", "album"]
+    readonly_fields = ["token", "view_count", "last_viewed_at"]
