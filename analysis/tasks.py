@@ -1,12 +1,13 @@
 import random
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.conf import settings
 
 from gallery.models import Photo
 
 from .services import photo_analyse, photo_analysis_record_failure
-from .taggers import TaggerError, TaggerUnavailable
+from .taggers import TaggerError, TaggerUnavailable, get_tagger
 
 
 def backoff_seconds(retries: int) -> float:
@@ -37,3 +38,9 @@ def analyse_photo(self, photo_id: int, tagger_name: str | None = None) -> None:
     photo_analysis_record_failure(photo_id=photo_id, error=str(error), final=final)
     if not final:
         raise self.retry(exc=error, countdown=backoff_seconds(self.request.retries), max_retries=attempts - 1)
+
+
+@worker_process_init.connect
+def load_the_tagger(**kwargs):
+    """Each worker process loads its tagger (and its models) once, as it starts."""
+    get_tagger()

@@ -1,0 +1,134 @@
+"""Tagging throughput: the local tagger in-process, then a reindex through Celery workers.
+
+1. Photos per second for the local tagger (EfficientNet-Lite0 labels, face count, unsafe
+   score) on preview-sized JPEGs, with PICTURA_LOCAL_TAGGER_THREADS threads (default 2).
+2. `manage.py reindex --all --async` into Redis, drained by one `celery worker` with 2 worker
+   processes, against a throw-away PostgreSQL database: photos per second from queueing to the
+   last photo done. Needs PostgreSQL and Redis (BENCH_DATABASE_ADMIN_URL, BENCH_REDIS_URL;
+   the defaults are the local ones `make test` uses); skipped with a note if they do not answer.
+
+    .venv/bin/python bench/tagging.py [--count 40]
+"""
+import argparse
+import io
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def sample_previews(count: int) -> list[bytes]:
+    """Preview-sized JPEGs of scikit-image's sample photos (a cat, coffee, an astronaut...)."""
+    from PIL import Image
+    from skimage import data
+
+    sources = [data.chelsea(), data.coffee(), data.astronaut(), data.rocket(), data.cat()]
+    previews = []
+    for i in range(count):
+        image = Image.fromarray(sources[i % len(sources)]).convert("RGB").resize((1600, 1200))
+        image.putpixel((i % 1600, 0), (255, i % 256, 0))  # distinct files, the same pictures
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=85)
+        previews.append(buffer.getvalue())
+    return previews
+
+
+def local_tagger_rate(previews: list[bytes]) -> float:
+    from analysis.taggers import get_tagger
+
+    tagger = get_tagger("local")
+    tagger.analyse_bytes(previews[0])  # warm up: first call pays for lazy initialisation
+    started = time.perf_counter()
+    for data in previews:
+        tagger.analyse_bytes(data)
+    return len(previews) / (time.perf_counter() - started)
+
+
+def celery_reindex_rate(previews: list[bytes], admin_url: str, redis_url: str) -> str:
+    import psycopg
+    import redis
+
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=2).ping()
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+            connection.execute("DROP DATABASE IF EXISTS pictura_bench")
+            connection.execute("CREATE DATABASE pictura_bench")
+    except Exception as exc:  # noqa: BLE001 - any failure means the servers are not there
+        return f"skipped: PostgreSQL or Redis did not answer ({exc.__class__.__name__})"
+    work = Path(tempfile.mkdtemp(prefix="pictura-bench-"))
+    queue = f"pictura-bench-{os.getpid()}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": admin_url.rsplit("/", 1)[0] + "/pictura_bench",
+        "PICTURA_MEDIA_ROOT": str(work / "media"),
+        "PICTURA_ANALYSE_UPLOADS": "false",
+        "PICTURA_CELERY_QUEUE": queue,
+    }
+    env.pop("REDIS_URL", None)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    (work / "photos").mkdir()
+    for i, data in enumerate(previews):
+        (work / "photos" / f"{i}.jpg").write_bytes(data)
+    ingest = (
+        "import sys; from pathlib import Path; from django.core.files import File; "
+        "from django.contrib.auth import get_user_model; from gallery.services import photo_ingest; "
+        "u = get_user_model().objects.create_user('bench', 'b@example.org', 'bench-password-1'); "
+        "[photo_ingest(owner=u, upload=File(p.open('rb'), name=p.name)) for p in sorted(Path(sys.argv[1]).iterdir())]"
+    )
+    subprocess.run(
+        [python, "-c", f"import django; django.setup(); {ingest}", str(work / "photos")],
+        cwd=ROOT, env={**env, "DJANGO_SETTINGS_MODULE": "pictura.settings"}, check=True,
+    )
+    # Two processes on two cores: one thread each, or they fight over the cores.
+    worker_env = {**env, "REDIS_URL": redis_url, "PICTURA_LOCAL_TAGGER_THREADS": "1"}
+    worker = subprocess.Popen(
+        [python, "-m", "celery", "-A", "pictura", "worker", "--concurrency=2", "--without-gossip",
+         "--without-mingle", "--loglevel=WARNING", f"--logfile={work / 'worker.log'}"],
+        cwd=ROOT, env=worker_env,
+    )
+    try:
+        time.sleep(8)  # let the worker processes load the models before the clock starts
+        started = time.perf_counter()
+        subprocess.run([python, "manage.py", "reindex", "--all", "--async"], cwd=ROOT, env=worker_env,
+                       check=True, stdout=subprocess.DEVNULL)
+        with psycopg.connect(env["DATABASE_URL"]) as connection:
+            while True:
+                done = connection.execute(
+                    "SELECT count(*) FROM analysis_photoanalysis WHERE state IN ('done', 'failed')"
+                ).fetchone()[0]
+                connection.commit()
+                if done >= len(previews):
+                    break
+                if time.perf_counter() - started > 600:
+                    return f"gave up after 600 s with {done} of {len(previews)} done"
+                time.sleep(0.1)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=60)
+    return f"{len(previews) / elapsed:6.2f} photos/s ({len(previews)} photos in {elapsed:.1f} s)"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=40)
+    args = parser.parse_args()
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "pictura.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    previews = sample_previews(args.count)
+    print(f"local tagger, in-process:       {local_tagger_rate(previews):6.2f} photos/s (1600×1200 previews)")
+    admin_url = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
+    print(f"reindex through Celery (2 proc): {celery_reindex_rate(previews, admin_url, redis_url)}")
+
+
+if __name__ == "__main__":
+    main()
