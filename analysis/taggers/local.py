@@ -46,6 +46,9 @@ COARSE_CLASSES = {
     "Mushroom": range(991, 998),
 }
 TOP_CLASSES = 5
+# A coarse tag sums many classes' small probabilities ("Animal" sums 398), so it needs more
+# evidence than a single class before it is believed: below this, a portrait turns "Animal".
+COARSE_MIN_CONFIDENCE = 30
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
@@ -121,7 +124,7 @@ class LocalTagger:
                 labels[self.class_names[index].capitalize()] = confidence
         for name, members in COARSE_CLASSES.items():
             confidence = min(100.0, float(probabilities[list(members)].sum()) * 100)
-            if confidence >= minimum:
+            if confidence >= max(minimum, COARSE_MIN_CONFIDENCE):
                 labels[name] = max(confidence, labels.get(name, 0))
         ranked = sorted(labels.items(), key=lambda item: item[1], reverse=True)
         return [Label(name, round(confidence, 2)) for name, confidence in ranked]

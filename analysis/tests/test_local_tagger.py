@@ -42,8 +42,10 @@ def test_coffee_is_espresso_and_a_drink(tagger):
     assert "Espresso" in names and "Drink" in names
 
 
-def test_a_portrait_has_a_face(tagger):
-    assert tagger.analyse_bytes(jpeg(samples.astronaut())).people_count == 1
+def test_a_portrait_has_a_face_and_is_not_called_an_animal(tagger):
+    result = tagger.analyse_bytes(jpeg(samples.astronaut()))
+    assert result.people_count == 1
+    assert "Animal" not in [label.name for label in result.labels]
 
 
 def test_labels_are_stable_and_within_range(tagger):
