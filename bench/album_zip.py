@@ -9,12 +9,9 @@ bytes away as a client would take them, and prints the process's peak memory bef
 import argparse
 import os
 import resource
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from throwaway import setup_throwaway_django
 
 
 def peak_rss_mb() -> float:
@@ -27,20 +24,9 @@ def main():
     parser.add_argument("--photo-mb", type=int, default=25)
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="pictura-bench-"))
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        PICTURA_MEDIA_ROOT=str(work / "media"),
-        DJANGO_SETTINGS_MODULE="pictura.settings",
-    )
-    os.environ.pop("AWS_STORAGE_BUCKET_NAME", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
+    work = setup_throwaway_django()
     from django.utils import timezone
 
-    django.setup()
-    call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
     from albums.models import Album, AlbumPhoto

@@ -11,13 +11,10 @@ Runs against a throw-away SQLite database and media directory, never the develop
     .venv/bin/python bench/ingest.py [--count 20] [--noise 12]
 """
 import argparse
-import os
-import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from throwaway import setup_throwaway_django
 
 
 def make_photos(directory: Path, count: int, noise: float) -> list[Path]:
@@ -73,21 +70,8 @@ def main():
     )
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="pictura-bench-"))
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        PICTURA_MEDIA_ROOT=str(work / "media"),
-        DJANGO_SETTINGS_MODULE="pictura.settings",
-    )
-    os.environ.pop("REDIS_URL", None)  # renditions in-process, so they are inside the timing
-    os.environ["PICTURA_ANALYSE_UPLOADS"] = "false"  # tagging has its own benchmark
-    os.environ.pop("AWS_STORAGE_BUCKET_NAME", None)
-    sys.path.insert(0, str(ROOT))
-    import django
-    from django.core.management import call_command
-
-    django.setup()
-    call_command("migrate", verbosity=0)
+    # Renditions in-process, so they are inside the timing; tagging has its own benchmark.
+    work = setup_throwaway_django(PICTURA_ANALYSE_UPLOADS="false")
 
     print(f"Making {args.count} synthetic 4000×3000 JPEGs in {work} ...", flush=True)
     photos_dir = work / "photos"

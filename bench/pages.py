@@ -7,15 +7,11 @@ through Django's test client, many times each, and prints the median time and th
     .venv/bin/python bench/pages.py [--photos 5000] [--repeat 50]
 """
 import argparse
-import os
 import statistics
-import sys
-import tempfile
 import time
 from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from throwaway import setup_throwaway_django
 
 
 def fill_library(user, count: int):
@@ -68,21 +64,10 @@ def main():
     parser.add_argument("--repeat", type=int, default=50)
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="pictura-bench-"))
-    os.environ.update(
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
-        PICTURA_MEDIA_ROOT=str(work / "media"),
-        DJANGO_SETTINGS_MODULE="pictura.settings",
-        DJANGO_ALLOWED_HOSTS="testserver",
-    )
-    sys.path.insert(0, str(ROOT))
-    import django
+    setup_throwaway_django(DJANGO_ALLOWED_HOSTS="testserver")
     from django.conf import settings
-    from django.core.management import call_command
     from django.test import Client
 
-    django.setup()
-    call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
     user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-1")

@@ -182,9 +182,7 @@ PICTURA_PHOTOS_PER_PAGE = env_int("PICTURA_PHOTOS_PER_PAGE", 60, minimum=1)
 PICTURA_TRASH_DAYS = env_int("PICTURA_TRASH_DAYS", 30, minimum=1)
 
 # --- Tagging --------------------------------------------------------------------------------
-PICTURA_TAGGER = env.str("PICTURA_TAGGER", default="local")
-if PICTURA_TAGGER not in ("local", "rekognition"):
-    raise ImproperlyConfigured(f"PICTURA_TAGGER={PICTURA_TAGGER!r}; use local or rekognition.")
+PICTURA_TAGGER = env.str("PICTURA_TAGGER", default="local")  # checked against analysis.taggers at start-up
 PICTURA_REKOGNITION_MAX_LABELS = env_int("PICTURA_REKOGNITION_MAX_LABELS", 15, minimum=1)
 PICTURA_REKOGNITION_MIN_CONFIDENCE = env_int("PICTURA_REKOGNITION_MIN_CONFIDENCE", 70)
 PICTURA_REKOGNITION_REGION = env.str("PICTURA_REKOGNITION_REGION", default="")

@@ -202,3 +202,19 @@ def test_reindex_failed_recovers_a_photo_after_a_permanent_error(aws, photo):
     analysis = PhotoAnalysis.objects.get(photo=photo)
     assert (analysis.state, analysis.last_error) == ("done", "")
     assert PhotoTag.objects.filter(photo=photo, source="rekognition").count() == 3
+
+
+@pytest.mark.s3
+def test_on_s3_the_preview_is_passed_as_an_s3_object(aws, owner, s3_storage):
+    photo = photo_ingest(owner=owner, upload=upload("s3.jpg", make_image(size=(2000, 1500))))
+    photo.refresh_from_db()
+    tagger = get_tagger("rekognition")
+    expected_image = {"S3Object": {"Bucket": s3_storage.bucket, "Name": photo.preview.name}}
+    assert photo.preview.name in s3_storage.keys("renditions/")
+    with Stubber(tagger.client) as stubber:
+        stubber.add_response("detect_labels", LABELS, {"Image": expected_image, "MaxLabels": 15, "MinConfidence": 70})
+        stubber.add_response("detect_moderation_labels", NO_MODERATION, {"Image": expected_image, "MinConfidence": 70})
+        stubber.add_response("detect_faces", FACES, {"Image": expected_image, "Attributes": ["DEFAULT"]})
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+        stubber.assert_no_pending_responses()
+    assert PhotoAnalysis.objects.get(photo=photo).state == "done"

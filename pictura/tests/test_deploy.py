@@ -37,6 +37,7 @@ def test_check_deploy_is_clean_under_production_settings():
         ("PICTURA_MAX_UPLOAD_MB", "lots", "PICTURA_MAX_UPLOAD_MB='lots' is not a whole number."),
         ("PICTURA_MAX_UPLOAD_MB", "0", "PICTURA_MAX_UPLOAD_MB=0 is below the minimum of 1."),
         ("DJANGO_SECRET_KEY", "", "DJANGO_SECRET_KEY is not set."),
+        ("PICTURA_TAGGER", "clip", "PICTURA_TAGGER='clip' is not a tagger; use one of local, rekognition."),
     ],
 )
 def test_a_bad_setting_stops_start_up_with_a_clear_message(name, value, message):
