@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench superuser clean
+.PHONY: run test bench superuser clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -21,8 +21,14 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed
 	@$(BIN)/python -c "import secrets; print(f'DJANGO_SECRET_KEY={secrets.token_urlsafe(50)}\nDJANGO_DEBUG=true')" > $@
 	@echo "Wrote .env with a new secret key."
 
+## assets: front-end packages from npm (Chart.js), copied into static/vendor/
+static/vendor/chart.umd.min.js: package.json package-lock.json
+	bash scripts/assets.sh
+
+assets: static/vendor/chart.umd.min.js
+
 ## run: install, migrate and serve http://127.0.0.1:8000 with the embedded defaults
-run: $(VENV)/.runtime-installed .env
+run: $(VENV)/.runtime-installed .env assets
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo
@@ -34,7 +40,7 @@ run: $(VENV)/.runtime-installed .env
 	$(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: install what the tests need, start their servers, run the whole suite
-test: $(VENV)/.dev-installed .env
+test: $(VENV)/.dev-installed .env assets
 	bash scripts/test.sh
 
 ## bench: ingest throughput against the bare decode rate
@@ -46,4 +52,4 @@ superuser: $(VENV)/.runtime-installed .env
 	$(BIN)/python manage.py createsuperuser
 
 clean:
-	rm -rf $(VENV) staticfiles .test-services .pytest_cache
+	rm -rf $(VENV) staticfiles .test-services .pytest_cache node_modules static/vendor

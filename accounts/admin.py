@@ -1,6 +1,11 @@
 from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from .models import User
 
-admin.site.register(User, UserAdmin)
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    list_display = [*DjangoUserAdmin.list_display, "tier"]
+    list_filter = [*DjangoUserAdmin.list_filter, "tier"]
+    fieldsets = [*DjangoUserAdmin.fieldsets, ("Pictura", {"fields": ["tier"]})]

@@ -4,9 +4,16 @@ from django.db.models.functions import Lower
 
 
 class User(AbstractUser):
-    """Pictura's user. Custom from day one so later fields (OIDC subject, tier) need no swap."""
+    """Pictura's user. Custom from day one so later fields (OIDC subject) need no swap."""
+
+    class Tier(models.TextChoices):
+        # The seed design's user types; the sign-in issue maps Cognito groups onto them.
+        BASIC = "basic", "Basic"
+        CORE = "core", "Core"
+        FULL = "full", "Full"
 
     email = models.EmailField("email address")
+    tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.BASIC)
 
     objects = UserManager()
 

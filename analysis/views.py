@@ -1,8 +1,24 @@
+from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from . import stats
 from .models import Tag
+
+# (key, title, Chart.js type) of each chart, in page order.
+USER_CHARTS = [
+    ("top_tags", "Top tags", "bar"),
+    ("uploads", "Photos uploaded", "line"),
+    ("tags_by_source", "Tags by source", "doughnut"),
+    ("photos_per_album", "Photos per album", "bar"),
+    ("storage", "Storage used (MB)", "line"),
+    ("cameras", "Cameras", "bar"),
+    ("analysis", "Analysis", "doughnut"),
+]
+SITE_CHARTS = [*USER_CHARTS, ("users_by_tier", "Users by tier", "doughnut"), ("moderation_queue", "Moderation queue", "bar")]
 
 
 @login_required
@@ -10,3 +26,57 @@ from .models import Tag
 def tags(request):
     """Every tag on the user's photos with how many photos have it, biggest first."""
     return render(request, "analysis/tags.html", {"tags": Tag.objects.used_by(request.user)})
+
+
+def _range_key(request) -> str:
+    key = request.GET.get("range", stats.DEFAULT_RANGE)
+    return key if key in stats.RANGES else stats.DEFAULT_RANGE
+
+
+def _stats_page(request, *, title, charts, data, data_url):
+    range_key = _range_key(request)
+    ctx = {
+        "title": title,
+        "ranges": stats.RANGES.values(),
+        "range_key": range_key,
+        "charts": [
+            {
+                "key": key,
+                "label": label,
+                "kind": kind,
+                "unit": data[key].get("unit", ""),
+                "rows": list(zip(data[key]["labels"], data[key]["values"])),
+                "has_data": any(data[key]["values"]),
+            }
+            for key, label, kind in charts
+        ],
+        "data_url": f"{data_url}?range={range_key}",
+        "search_url": reverse("gallery:search"),
+    }
+    return render(request, "analysis/stats.html", ctx)
+
+
+@login_required
+@require_GET
+def user_stats(request):
+    data = stats.user_statistics(request.user, _range_key(request))
+    return _stats_page(request, title="Your statistics", charts=USER_CHARTS, data=data, data_url=reverse("analysis:stats_data"))
+
+
+@login_required
+@require_GET
+def user_stats_data(request):
+    return JsonResponse({"range": _range_key(request), "charts": stats.user_statistics(request.user, _range_key(request))})
+
+
+@staff_member_required
+@require_GET
+def site_stats(request):
+    data = stats.site_statistics(_range_key(request))
+    return _stats_page(request, title="Site statistics", charts=SITE_CHARTS, data=data, data_url=reverse("analysis:site_stats_data"))
+
+
+@staff_member_required
+@require_GET
+def site_stats_data(request):
+    return JsonResponse({"range": _range_key(request), "charts": stats.site_statistics(_range_key(request))})

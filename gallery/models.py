@@ -10,6 +10,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 
+def camera_name(make: str, model: str) -> str:
+    """"Canon EOS 40D", not "Canon Canon EOS 40D": many makers repeat the make in the model."""
+    if model.lower().startswith(make.lower()):
+        return model
+    return f"{make} {model}".strip()
+
+
 class PhotoQuerySet(models.QuerySet):
     def owned_by(self, user):
         """Everything the user owns, the trash included (duplicates, storage totals)."""
@@ -140,10 +147,7 @@ class Photo(models.Model):
 
     @property
     def camera(self) -> str:
-        # Many makers repeat the make in the model name ("Canon" + "Canon EOS 40D").
-        if self.camera_model.lower().startswith(self.camera_make.lower()):
-            return self.camera_model
-        return f"{self.camera_make} {self.camera_model}".strip()
+        return camera_name(self.camera_make, self.camera_model)
 
     @property
     def has_location(self) -> bool:

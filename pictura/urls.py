@@ -5,6 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
     path("albums/", include("albums.urls")),
-    path("tags/", include("analysis.urls")),
+    path("", include("analysis.urls")),
     path("", include("gallery.urls")),
 ]

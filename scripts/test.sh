@@ -75,6 +75,12 @@ else
   echo "Started Redis on 127.0.0.1:$REDIS_PORT."
 fi
 
+# --- Chromium, for the browser tests ------------------------------------------------------------
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium..."
+  apt_install chromium
+fi
+
 "$PY" manage.py collectstatic --noinput -v0
 
 status=0
