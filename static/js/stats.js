@@ -3,6 +3,7 @@
 (() => {
   const container = document.querySelector("[data-stats]");
   if (!container || !window.Chart) return;
+  container.classList.add("js");
   const style = getComputedStyle(document.documentElement);
   const css = (name) => style.getPropertyValue(name).trim();
   const palette = ["#6366f1", "#22c55e", "#f59e0b", "#ef4444", "#06b6d4", "#a855f7", "#84cc16", "#ec4899"];
@@ -11,7 +12,9 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   const reduceMotion = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
-  function config(type, chart, key) {
+  function config(type, chart, key, canvas) {
+    // A line needs two points to be a line; one period reads better as a bar.
+    if (type === "line" && chart.labels.length < 2) type = "bar";
     const round = type === "doughnut";
     const options = {
       responsive: true,
@@ -19,7 +22,13 @@
       animation: reduceMotion ? false : undefined,
       plugins: { legend: { display: round, position: "bottom" } },
     };
-    if (type === "bar" && chart.labels.length > 6) options.indexAxis = "y";
+    if (!round) options.scales = { x: { beginAtZero: true }, y: { beginAtZero: true } };
+    if (type === "bar" && chart.labels.length > 6) {
+      // Many names: bars run across, every name shown, the box as tall as they need.
+      options.indexAxis = "y";
+      options.scales.y.ticks = { autoSkip: false };
+      canvas.parentElement.style.height = `${Math.max(256, chart.labels.length * 24 + 48)}px`;
+    }
     if (key === "top_tags") {
       // A bar is a way in: clicking it searches for that tag.
       options.onClick = (event, elements) => {
@@ -53,7 +62,7 @@
     .then(({ charts }) => {
       container.querySelectorAll("canvas[data-chart]").forEach((canvas) => {
         const key = canvas.dataset.chart;
-        new Chart(canvas, config(canvas.dataset.type, charts[key], key));
+        new Chart(canvas, config(canvas.dataset.type, charts[key], key, canvas));
         canvas.closest(".chart-card").classList.add("drawn");
       });
     })
