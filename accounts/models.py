@@ -14,8 +14,18 @@ class User(AbstractUser):
 
     email = models.EmailField("email address")
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.BASIC)
+    # The identity provider's stable subject ("sub" claim): how a single sign-on user is found.
+    oidc_sub = models.CharField("OIDC subject", max_length=255, unique=True, null=True, blank=True, editable=False)
 
     objects = UserManager()
+
+    @property
+    def quota_bytes(self) -> int | None:
+        """The storage this user's tier allows, or None for no limit."""
+        from django.conf import settings
+
+        megabytes = settings.PICTURA_TIER_QUOTAS_MB.get(self.tier, 0)
+        return megabytes * 1024 * 1024 if megabytes else None
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

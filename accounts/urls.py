@@ -1,5 +1,6 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
+
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from . import views
 
@@ -7,14 +8,16 @@ app_name = "accounts"
 
 urlpatterns = [
     path("register/", views.register, name="register"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(
-            template_name="accounts/login.html", redirect_authenticated_user=True
-        ),
-        name="login",
-    ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+]
+
+# mozilla-django-oidc reverses these names without a namespace (its session refresh does), so
+# they are included at the top level of pictura/urls.py.
+oidc_urlpatterns = [
+    path("authenticate/", views.oidc_only(OIDCAuthenticationRequestView.as_view()), name="oidc_authentication_init"),
+    path("callback/", views.oidc_only(OIDCAuthenticationCallbackView.as_view()), name="oidc_authentication_callback"),
+    path("logout/", views.oidc_only(views.LogoutView.as_view()), name="oidc_logout"),
 ]

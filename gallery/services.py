@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from analysis.models import PhotoAnalysis
@@ -74,6 +75,7 @@ def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
     existing = Photo.objects.owned_by(owner).filter(sha256=sha256).first()
     if existing:
         raise DuplicatePhoto(existing)
+    _check_quota(owner, upload.size)
 
     photo = Photo(
         owner=owner,
@@ -108,6 +110,19 @@ def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
         _delete_quietly(photo.original.name)
         raise
     return photo
+
+
+def _check_quota(owner, size: int) -> None:
+    quota = owner.quota_bytes
+    if quota is None:
+        return
+    used = Photo.objects.owned_by(owner).totals()["bytes"]  # the trash counts until emptied
+    if used + size > quota:
+        raise PhotoRejected(
+            f"This photo would take you past the {filesizeformat(quota)} of storage in your "
+            f"{owner.get_tier_display()} plan ({filesizeformat(used)} used). Delete photos or "
+            "empty the trash to make room."
+        )
 
 
 def _queue_renditions(photo_id: int) -> None:

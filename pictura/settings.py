@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "storages",
+    "mozilla_django_oidc",
     "accounts",
     "gallery",
     "albums",
@@ -126,6 +127,61 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Sign-in with OpenID Connect (Amazon Cognito, or any provider) --------------------------------
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+COGNITO_DOMAIN = env.str("COGNITO_DOMAIN", default="").removeprefix("https://").rstrip("/")
+COGNITO_USER_POOL_ID = env.str("COGNITO_USER_POOL_ID", default="")
+AWS_REGION = env.str("AWS_REGION", default="")
+if COGNITO_DOMAIN and COGNITO_USER_POOL_ID and AWS_REGION:
+    # Cognito's endpoints follow from the user pool and its hosted-UI domain.
+    _cognito_issuer = f"https://cognito-idp.{AWS_REGION}.amazonaws.com/{COGNITO_USER_POOL_ID}"
+    OIDC_OP_ISSUER = _cognito_issuer
+    OIDC_OP_JWKS_ENDPOINT = f"{_cognito_issuer}/.well-known/jwks.json"
+    OIDC_OP_AUTHORIZATION_ENDPOINT = f"https://{COGNITO_DOMAIN}/oauth2/authorize"
+    OIDC_OP_TOKEN_ENDPOINT = f"https://{COGNITO_DOMAIN}/oauth2/token"
+    OIDC_OP_USER_ENDPOINT = f"https://{COGNITO_DOMAIN}/oauth2/userInfo"
+    OIDC_OP_LOGOUT_ENDPOINT = f"https://{COGNITO_DOMAIN}/logout"
+    PICTURA_OIDC_PROVIDER_NAME = env.str("PICTURA_OIDC_PROVIDER_NAME", default="Cognito")
+else:
+    OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+    OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+    OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+    OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+    OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+    OIDC_OP_LOGOUT_ENDPOINT = env.str("OIDC_OP_LOGOUT_ENDPOINT", default="")
+    PICTURA_OIDC_PROVIDER_NAME = env.str("PICTURA_OIDC_PROVIDER_NAME", default="single sign-on")
+PICTURA_OIDC_ENABLED = bool(
+    OIDC_RP_CLIENT_ID and OIDC_OP_JWKS_ENDPOINT and OIDC_OP_AUTHORIZATION_ENDPOINT
+    and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT
+)
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_VERIFY_KID = env_bool("OIDC_VERIFY_KID", True)
+OIDC_STORE_ID_TOKEN = True  # for the provider's logout and the session refresh
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = env_int("OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS", 3600, minimum=60)
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/?sso=failed"
+OIDC_EXEMPT_URLS = ["accounts:logout", "/health"]
+PICTURA_LOCAL_LOGIN = env_bool("PICTURA_LOCAL_LOGIN", True)
+PICTURA_STAFF_GROUP = env.str("PICTURA_STAFF_GROUP", default="staff")
+AUTHENTICATION_BACKENDS = [
+    *(["accounts.auth.PicturaOIDCBackend"] if PICTURA_OIDC_ENABLED else []),
+    *(["django.contrib.auth.backends.ModelBackend"] if PICTURA_LOCAL_LOGIN else []),
+]
+if not AUTHENTICATION_BACKENDS:
+    raise ImproperlyConfigured("PICTURA_LOCAL_LOGIN is off and OIDC is not configured: nobody could sign in.")
+if PICTURA_OIDC_ENABLED:
+    # Re-checks the provider when the ID token has expired (on GET requests).
+    MIDDLEWARE.append("mozilla_django_oidc.middleware.SessionRefresh")
+
+# Storage quota per tier, in megabytes (0: no limit). Tiers are set from Cognito groups.
+PICTURA_TIER_QUOTAS_MB = {
+    "basic": env_int("PICTURA_QUOTA_MB_BASIC", 2048),
+    "core": env_int("PICTURA_QUOTA_MB_CORE", 20480),
+    "full": env_int("PICTURA_QUOTA_MB_FULL", 0),
+}
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = env.str("PICTURA_TIME_ZONE", default="UTC")

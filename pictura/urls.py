@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts.urls import oidc_urlpatterns
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    path("oidc/", include(oidc_urlpatterns)),
     path("albums/", include("albums.urls")),
     path("", include("analysis.urls")),
     path("", include("gallery.urls")),
