@@ -189,8 +189,11 @@ def trash_delete(request, pk):
 
 
 @login_required
-@require_POST
 def trash_empty(request):
+    """Asks first (a page, so it works without JavaScript), then deletes the trash for good."""
+    if request.method != "POST":
+        count = Photo.objects.in_trash_of(request.user).count()
+        return render(request, "gallery/trash_empty.html", {"count": count})
     deleted, _, failures = services.photos_delete_for_good(Photo.objects.in_trash_of(request.user))
     messages.success(request, f"Deleted {deleted} photo{pluralize(deleted)} for good.")
     if failures:

@@ -72,6 +72,9 @@ def test_empty_trash(owner_client, owner, add_photos, media_root):
     kept, *gone = add_photos(owner, 3)
     for photo in gone:
         photo.move_to_trash()
+    confirm = owner_client.get(reverse("gallery:trash_empty")).content.decode()
+    assert "2 photos and their original files will be deleted for good." in confirm
+    assert Photo.objects.count() == 3  # asking deletes nothing
     response = owner_client.post(reverse("gallery:trash_empty"), follow=True)
     assert "Deleted 2 photos for good." in response.content.decode()
     assert list(Photo.objects.all()) == [kept]
@@ -92,7 +95,7 @@ def test_stranger_empty_trash_leaves_mine(stranger_client, trashed):
 
 @pytest.mark.parametrize("name, args", [("trash", []), ("trash_restore", [1]), ("trash_delete", [1]), ("trash_empty", [])])
 def test_anonymous_is_sent_to_sign_in(client, name, args):
-    response = client.post(reverse(f"gallery:{name}", args=args)) if args or name == "trash_empty" else client.get(reverse(f"gallery:{name}"))
+    response = client.post(reverse(f"gallery:{name}", args=args)) if args else client.get(reverse(f"gallery:{name}"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
