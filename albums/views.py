@@ -5,11 +5,12 @@ from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from gallery.forms import ShareLinkForm
 from gallery.services import photos_move_to_trash
+from pictura.forms_feedback import message_form_errors, posted_next_url
 
 from . import services
 from .forms import AlbumDeleteForm, AlbumForm, PhotoSelectionForm
@@ -93,13 +94,9 @@ def album_download(request, pk):
 def photos_selection(request):
     """The selection toolbar of the gallery and album pages: one action on many photos."""
     form = PhotoSelectionForm(request.POST, user=request.user)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = "/"
+    back = posted_next_url(request, "/")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        message_form_errors(request, form)
         return redirect(back)
     data = form.cleaned_data
     ids, source, target = data["photos"], data["source"], data["target"]

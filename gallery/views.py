@@ -9,11 +9,12 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from albums.services import album_add_photos
 from analysis.models import PhotoAnalysis
+from pictura.forms_feedback import message_form_errors, posted_next_url
 
 from . import services
 from .files import stored_file_response
@@ -243,8 +244,7 @@ def share_create(request):
         target = {"photo": get_photo_for_user(request, _as_pk(request.POST.get("photo")))}
     back = f"{next(iter(target.values())).get_absolute_url()}#sharing"
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        message_form_errors(request, form)
         return redirect(back)
     services.share_link_create(owner=request.user, **target, **form.cleaned_data)
     messages.success(request, "Link created: copy it below and send it to anyone you like.")
@@ -271,10 +271,7 @@ def share_revoke(request, pk):
     link = get_object_or_404(ShareLink.objects.owned_by(request.user), pk=pk)
     link.revoke()
     messages.success(request, "The link was revoked: it shows nothing any more.")
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-        back = reverse("gallery:shared_links")
-    return redirect(back)
+    return redirect(posted_next_url(request, reverse("gallery:shared_links")))
 
 
 def _active_link_or_error_page(request, token):

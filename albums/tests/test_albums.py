@@ -291,3 +291,8 @@ def test_zip_streams_in_bounded_pieces(owner, album, media_root, add_photos):
 
 def test_album_list_shows_only_my_albums(stranger_client, album):
     assert list(stranger_client.get(reverse("albums:list")).context["albums"]) == []
+
+
+def test_an_off_site_next_url_is_not_followed(owner_client, owner, album, add_photos):
+    response = select(owner_client, "add", add_photos(owner, 1), target=album, next_url="https://evil.example/")
+    assert response["Location"] == "/"

@@ -1,0 +1,18 @@
+"""Helpers for views whose forms post from one page and send the user back to another."""
+from django.contrib import messages
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def posted_next_url(request, default: str) -> str:
+    """The page a form asked to return to (its ``next`` field), if it is on this site."""
+    wanted = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}):
+        return wanted
+    return default
+
+
+def message_form_errors(request, form) -> None:
+    """Show a form's errors as messages on the page the user is sent back to."""
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
