@@ -10,7 +10,9 @@ from gallery.services import photos_move_to_trash
 from .models import Album, AlbumPhoto
 
 ZIP_CHUNK = 1024 * 1024
-ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# The DOS date a ZIP entry carries runs from 1980 to 2107.
+ZIP_FIRST_DATE = (1980, 1, 1, 0, 0, 0)
+ZIP_LAST_DATE = (2107, 12, 31, 23, 59, 58)
 
 
 def album_create(*, owner, title: str, description: str = "") -> Album:
@@ -133,8 +135,9 @@ def album_zip_chunks(photos):
     sink = _ChunkSink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for photo, name in zip(photos, unique_archive_names(p.original_filename for p in photos)):
-            # ZIP cannot date a file before 1980; cameras with an unset clock can.
-            info = zipfile.ZipInfo(name, date_time=max(photo.sort_at.timetuple()[:6], ZIP_EPOCH))
+            # Clamped to what ZIP can date: cameras with an unset clock say 1970, broken ones 2150.
+            date_time = min(max(photo.sort_at.timetuple()[:6], ZIP_FIRST_DATE), ZIP_LAST_DATE)
+            info = zipfile.ZipInfo(name, date_time=date_time)
             with photo.original.open("rb") as original, archive.open(info, "w", force_zip64=True) as entry:
                 while chunk := original.read(ZIP_CHUNK):
                     entry.write(chunk)

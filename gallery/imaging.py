@@ -5,12 +5,15 @@ Pure functions over file objects and Pillow images; nothing here touches storage
 import io
 import logging
 import math
+import re
 import struct
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps
+
+from .bounded import LimitExceeded, run_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +78,9 @@ def inspect_image(fileobj, *, size: int) -> ImageFacts:
     """Prove that ``fileobj`` is a whole image of an accepted format, and read its metadata.
 
     Raises ImageRejected with a message for the user. The content decides, never the name or
-    the content type the client sent.
+    the content type the client sent. The decoding runs in a child process under CPU and
+    memory limits (PICTURA_DECODE_CPU_SECONDS, PICTURA_DECODE_MEMORY_MB), so no file can cost
+    the web process more than that, whatever it does to the decoder.
     """
     if size == 0:
         raise ImageRejected("The file is empty.")
@@ -83,15 +88,50 @@ def inspect_image(fileobj, *, size: int) -> ImageFacts:
         raise ImageRejected(
             f"The file is {size / 1024 / 1024:.1f} MB; the limit is {settings.PICTURA_MAX_UPLOAD_MB} MB."
         )
+    try:
+        return run_bounded(
+            _inspect,
+            fileobj,
+            max_pixels(),
+            cpu_seconds=settings.PICTURA_DECODE_CPU_SECONDS,
+            memory_bytes=settings.PICTURA_DECODE_MEMORY_MB * 1024 * 1024,
+        )
+    except LimitExceeded as exc:
+        logger.warning("Refused an image that exceeded the decoding limits: %s", exc)
+        limit = (
+            f"more than {settings.PICTURA_DECODE_MEMORY_MB} MB of memory" if exc.memory
+            else f"more than {settings.PICTURA_DECODE_CPU_SECONDS} s of processing"
+        )
+        raise ImageRejected(
+            f"Decoding this image takes {limit}, more than Pictura allows for one photo, so it was refused."
+        ) from None
+
+
+def _inspect(fileobj, pixel_limit: int) -> ImageFacts:
+    """inspect_image's work, in the bounded child process."""
+    fileobj.seek(0)
+    if fileobj.read(2) == b"\xff\xd8":  # a JPEG: count its scans before the decoder walks them
+        fileobj.seek(0)
+        _check_jpeg_scans(fileobj.read())
     fileobj.seek(0)
     try:
         img = Image.open(fileobj)
     except Image.DecompressionBombError:
         raise ImageRejected(_too_many_pixels_message()) from None
+    except MemoryError:
+        raise
     except Exception:  # noqa: BLE001 - Pillow raises many kinds for files it cannot identify
         fileobj.seek(0)
-        if 0 in _declared_size(fileobj.read(32)):
+        header = fileobj.read(32)
+        if 0 in _declared_size(header):
             raise ImageRejected(_NO_PIXELS) from None
+        if claimed := _claimed_format(header):
+            # Some decoders (WebP, HEIC) decode while opening and report a failed allocation
+            # under the memory limit as a plain error: the file may be fine, just too costly.
+            raise ImageRejected(
+                f"This {claimed} file cannot be decoded: it is damaged, or decoding it takes more "
+                f"than the {settings.PICTURA_DECODE_MEMORY_MB} MB of memory Pictura allows for one photo."
+            ) from None
         raise ImageRejected(
             f"This is not an image Pictura can read. Upload {ACCEPTED_FORMATS_TEXT} files."
         ) from None
@@ -103,8 +143,14 @@ def inspect_image(fileobj, *, size: int) -> ImageFacts:
         width, height = img.size
         if width == 0 or height == 0:
             raise ImageRejected(_NO_PIXELS)
-        if width * height > max_pixels():
+        if width * height > pixel_limit:
             raise ImageRejected(_too_many_pixels_message(width, height))
+        frames = getattr(img, "n_frames", 1)
+        if frames * width * height > pixel_limit:
+            raise ImageRejected(
+                f"This animation has {frames} frames of {width} × {height} pixels, more than the "
+                f"{settings.PICTURA_MAX_MEGAPIXELS} megapixels allowed in all its frames together."
+            )
         metadata = read_metadata(img)
         _decode_fully(img)
     if metadata.orientation in (5, 6, 7, 8):  # rotated by 90 degrees one way or the other
@@ -116,6 +162,71 @@ def inspect_image(fileobj, *, size: int) -> ImageFacts:
         height=height,
         metadata=metadata,
     )
+
+
+# Each scan of a progressive JPEG makes the decoder walk the image's whole coefficient buffer
+# once more: measured here, a repeated scan costs about 1 ms of CPU per megapixel, and libjpeg's
+# default progression writes 10 scans (6 for greyscale). So scans × megapixels is capped: 20
+# scans at 100 MP, at most 300 for small images; a file with 3,000 scans (a "scan bomb") is
+# refused after this walk, before any decoding.
+JPEG_SCAN_MEGAPIXEL_BUDGET = 2000
+MAX_JPEG_SCANS = 300
+MIN_JPEG_SCANS = 12
+
+# A marker inside entropy-coded data: 0xFF followed by neither a stuffed zero, a restart marker
+# (which belongs to the scan) nor another 0xFF (fill before the real marker).
+_NEXT_MARKER = re.compile(rb"\xff(?=[^\x00\xd0-\xd7\xff])")
+_MARKERS_WITHOUT_LENGTH = {0x01, *range(0xD0, 0xD8)}
+_START_OF_FRAME = set(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
+
+
+@dataclass
+class JpegLayout:
+    width: int = 0
+    height: int = 0
+    scans: int = 0
+
+    @property
+    def scan_limit(self) -> int:
+        megapixels = max(1, self.width * self.height // 1_000_000)
+        return min(MAX_JPEG_SCANS, max(MIN_JPEG_SCANS, JPEG_SCAN_MEGAPIXEL_BUDGET // megapixels))
+
+
+def jpeg_layout(data: bytes) -> JpegLayout:
+    """A JPEG's size and number of scans, by walking its markers (counting stops past
+    MAX_JPEG_SCANS). A damaged file is walked as far as it goes: the decoder judges it."""
+    layout = JpegLayout()
+    position = 2  # after SOI
+    while position + 4 <= len(data) and data[position] == 0xFF and layout.scans <= MAX_JPEG_SCANS:
+        marker = data[position + 1]
+        if marker == 0xFF:  # fill byte
+            position += 1
+            continue
+        if marker == 0xD9:  # end of image
+            break
+        if marker in _MARKERS_WITHOUT_LENGTH:
+            position += 2
+            continue
+        length = struct.unpack(">H", data[position + 2 : position + 4])[0]
+        if marker in _START_OF_FRAME and position + 9 <= len(data):
+            layout.height, layout.width = struct.unpack(">HH", data[position + 5 : position + 9])
+        position += 2 + length
+        if marker == 0xDA:  # start of scan: entropy-coded data follows until the next marker
+            layout.scans += 1
+            found = _NEXT_MARKER.search(data, position)
+            if found is None:
+                break
+            position = found.start()
+    return layout
+
+
+def _check_jpeg_scans(data: bytes) -> None:
+    layout = jpeg_layout(data)
+    if layout.scans > layout.scan_limit:
+        raise ImageRejected(
+            f"This JPEG is made of more than {layout.scan_limit} progressive scans (cameras and "
+            "editors write about ten). Decoding it would take minutes, so it was refused."
+        )
 
 
 _NO_PIXELS = "The image has no pixels (its width or height is 0)."
@@ -131,6 +242,21 @@ def _declared_size(header: bytes) -> tuple[int, int]:
     if header[:2] == b"BM" and len(header) >= 26:
         return struct.unpack("<ii", header[18:26])
     return (-1, -1)
+
+
+def _claimed_format(header: bytes) -> str:
+    """The accepted format a file's first bytes announce, or "" (whether or not it decodes)."""
+    if header.startswith(b"\xff\xd8\xff"):
+        return "JPEG"
+    if header.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "PNG"
+    if header[:6] in (b"GIF87a", b"GIF89a"):
+        return "GIF"
+    if header[:4] == b"RIFF" and header[8:12] == b"WEBP":
+        return "WebP"
+    if header[4:8] == b"ftyp" and header[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
+        return "HEIC"
+    return ""
 
 
 def _too_many_pixels_message(width=None, height=None) -> str:
@@ -150,6 +276,8 @@ def _decode_fully(img: Image.Image) -> None:
     img.draft(None, (max(1, img.width // 8), max(1, img.height // 8)))
     try:
         img.load()
+    except MemoryError:
+        raise  # the memory limit, not damage: inspect_image says so
     except Exception as exc:  # noqa: BLE001 - decoders raise OSError, SyntaxError, ValueError...
         logger.info("Rejected a damaged %s image: %s", img.format, exc)
         raise ImageRejected("The image is damaged or incomplete, so it cannot be shown.") from None
@@ -220,22 +348,42 @@ def _as_int(value) -> int | None:
     return int(number) if number is not None and number < 2**31 else None
 
 
+# Shutter speeds that cameras can take; anything outside is a broken tag, not a photo fact.
+_EXPOSURE_RANGE = (1e-6, 100_000.0)
+
+
 def _as_exposure(value) -> str:
     seconds = _as_float(value)
-    if seconds is None:
+    if seconds is None or not _EXPOSURE_RANGE[0] <= seconds <= _EXPOSURE_RANGE[1]:
         return ""
     if seconds >= 1:
         return f"{seconds:g}"
     return f"1/{round(1 / seconds)}"
 
 
+# The oldest surviving photograph is from 1826 or 1827; a camera clock can run a little ahead.
+EARLIEST_CAPTURE = datetime(1826, 1, 1, tzinfo=timezone.utc)
+CAPTURE_CLOCK_SLACK = timedelta(days=1)
+
+
+def plausible_capture_date(moment: datetime | None) -> datetime | None:
+    """``moment`` if a photo can have been taken then, else None."""
+    if moment is None:
+        return None
+    latest = datetime.now(timezone.utc) + CAPTURE_CLOCK_SLACK
+    return moment if EARLIEST_CAPTURE <= moment <= latest else None
+
+
 def _as_datetime(value, offset) -> datetime | None:
     text = _as_text(value, 40)
     try:
         moment = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
-    except ValueError:
+        moment = moment.replace(tzinfo=_as_timezone(_as_text(offset, 10)))
+        # In UTC, as the database keeps it, 9999-12-31 23:59 at -01:00 would be year 10000.
+        moment.astimezone(timezone.utc)
+    except (ValueError, OverflowError):
         return None  # also the "0000:00:00 00:00:00" that cameras write when the clock is unset
-    return moment.replace(tzinfo=_as_timezone(_as_text(offset, 10)))
+    return plausible_capture_date(moment)
 
 
 def _as_timezone(offset: str) -> timezone:

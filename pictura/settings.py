@@ -227,6 +227,9 @@ STORAGES = {
 PICTURA_MAX_UPLOAD_MB = env_int("PICTURA_MAX_UPLOAD_MB", 30, minimum=1)
 # Decompression-bomb guard: images with more pixels than this are refused before decoding.
 PICTURA_MAX_MEGAPIXELS = env_int("PICTURA_MAX_MEGAPIXELS", 100, minimum=1)
+# What checking one upload may cost: it is decoded in a child process under these limits.
+PICTURA_DECODE_CPU_SECONDS = env_int("PICTURA_DECODE_CPU_SECONDS", 5, minimum=1)
+PICTURA_DECODE_MEMORY_MB = env_int("PICTURA_DECODE_MEMORY_MB", 1024, minimum=64)
 FILE_UPLOAD_HANDLERS = [
     "gallery.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
