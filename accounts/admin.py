@@ -6,6 +6,6 @@ from .models import User
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
-    list_display = [*DjangoUserAdmin.list_display, "tier"]
-    list_filter = [*DjangoUserAdmin.list_filter, "tier"]
-    fieldsets = [*DjangoUserAdmin.fieldsets, ("Pictura", {"fields": ["tier"]})]
+    list_display = [*DjangoUserAdmin.list_display, "email_verified", "tier"]
+    list_filter = [*DjangoUserAdmin.list_filter, "email_verified", "tier"]
+    fieldsets = [*DjangoUserAdmin.fieldsets, ("Pictura", {"fields": ["tier", "email_verified"]})]

@@ -1,9 +1,12 @@
 """Sign-in through an OpenID Connect provider (Amazon Cognito's hosted UI in production).
 
-Users are found by the provider's stable ``sub`` claim, never by email alone. A verified email
-may link an existing local account once (then the sub is stored and rules from there on).
-Username, email and name follow the claims at every sign-in; ``cognito:groups`` decide staff
-status and the tier, which sets the storage quota.
+Users are found by the provider's stable ``sub`` claim, never by email alone. An identity links
+to an existing local account only when both sides vouch for the address: the provider says it
+verified it, and Pictura verified it itself (the account's owner opened the link Pictura mailed).
+Linking makes the local password unusable, which also ends the account's other sessions
+(Django ties each session to the password hash). Username, name and a verified email follow the
+claims at every sign-in; ``cognito:groups`` from the verified ID token decide staff status and
+the tier, which sets the storage quota.
 """
 import logging
 
@@ -56,6 +59,17 @@ class PicturaOIDCBackend(OIDCAuthenticationBackend):
             logger.warning("Single sign-on refused: %s", exc)
             return None
 
+    def get_userinfo(self, access_token, id_token, payload):
+        """The userinfo answer, checked to be about the ID token's subject, with the groups of
+        the verified ID token: Cognito puts ``cognito:groups`` there and not in userinfo, and a
+        group decides staff status, so it is only ever read from the signed token."""
+        claims = super().get_userinfo(access_token, id_token, payload)
+        if claims.get("sub") != payload.get("sub"):
+            raise SuspiciousOperation(
+                f"userinfo describes sub {claims.get('sub')!r}, the ID token {payload.get('sub')!r}."
+            )
+        return {**claims, GROUPS_CLAIM: payload.get(GROUPS_CLAIM) or []}
+
     def verify_claims(self, claims):
         return bool(claims.get("sub"))
 
@@ -63,10 +77,11 @@ class PicturaOIDCBackend(OIDCAuthenticationBackend):
         users = User.objects.filter(oidc_sub=claims["sub"])
         if users.exists():
             return users
-        email = claims.get("email", "")
-        if email and claims.get("email_verified") in (True, "true"):
-            # Linking happens once: an account already linked to another sub is not taken over.
-            return User.objects.filter(email__iexact=email, oidc_sub__isnull=True)
+        email = _verified_email(claims)
+        if email:
+            # Linking happens once, and only to an address Pictura verified itself: anyone can
+            # register a local account with somebody else's address, but cannot confirm it.
+            return User.objects.filter(email__iexact=email, email_verified=True, oidc_sub__isnull=True)
         return User.objects.none()
 
     def create_user(self, claims):
@@ -75,6 +90,11 @@ class PicturaOIDCBackend(OIDCAuthenticationBackend):
         return self._apply_claims(user, claims)
 
     def update_user(self, user, claims):
+        if user.oidc_sub is None:
+            # Linking an existing local account: from now on only the provider signs it in.
+            # A new password hash also invalidates every other session of the account.
+            user.set_unusable_password()
+            logger.info("Linked user %s to single sign-on subject %r", user.pk, claims["sub"])
         user.oidc_sub = claims["sub"]
         return self._apply_claims(user, claims)
 
@@ -82,9 +102,15 @@ class PicturaOIDCBackend(OIDCAuthenticationBackend):
         wanted = claims.get("cognito:username") or claims.get("preferred_username") or user.username
         if wanted != user.username and not User.objects.filter(username=wanted).exclude(pk=user.pk).exists():
             user.username = wanted[:150]
-        email = claims.get("email", "")
-        if email and not User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
-            user.email = email
+        email = _verified_email(claims)
+        if email and email.lower() != user.email.lower():
+            # The provider proved this address belongs to this person; an account that merely
+            # typed it in at registration (never confirming it) gives it up.
+            User.objects.filter(email__iexact=email, email_verified=False).exclude(pk=user.pk).update(email="")
+            if not User.objects.filter(email__iexact=email).exclude(pk=user.pk).exists():
+                user.email = email
+        if email and email.lower() == user.email.lower():
+            user.email_verified = True
         user.first_name = claims.get("given_name") or claims.get("name", "").partition(" ")[0] or user.first_name
         user.last_name = claims.get("family_name") or claims.get("name", "").partition(" ")[2] or user.last_name
         groups = claims.get(GROUPS_CLAIM) or []
@@ -106,6 +132,13 @@ class PicturaOIDCBackend(OIDCAuthenticationBackend):
         while User.objects.filter(username=name).exists():
             name = f"{base}-{get_random_string(6).lower()}"
         return name
+
+
+def _verified_email(claims) -> str:
+    """The email claim if the provider says it verified it, else "" (never copied or trusted)."""
+    if claims.get("email_verified") in (True, "true"):
+        return claims.get("email", "")
+    return ""
 
 
 def provider_logout_url(request) -> str:

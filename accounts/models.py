@@ -13,6 +13,10 @@ class User(AbstractUser):
         FULL = "full", "Full"
 
     email = models.EmailField("email address")
+    # True once Pictura itself has seen the owner of the address use it: a link it mailed was
+    # opened, or the identity provider vouched for it at single sign-on. Only a verified
+    # address may link a single sign-on identity to an existing account.
+    email_verified = models.BooleanField(default=False)
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.BASIC)
     # The identity provider's stable subject ("sub" claim): how a single sign-on user is found.
     oidc_sub = models.CharField("OIDC subject", max_length=255, unique=True, null=True, blank=True, editable=False)

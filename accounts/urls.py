@@ -1,6 +1,6 @@
 from django.urls import path
 
-from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
+from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from . import views
 
@@ -12,12 +12,14 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    path("email/verify/<str:token>/", views.verify_email, name="verify_email"),
+    path("email/send-link/", views.send_verification, name="send_verification"),
 ]
 
 # mozilla-django-oidc reverses these names without a namespace (its session refresh does), so
 # they are included at the top level of pictura/urls.py.
 oidc_urlpatterns = [
     path("authenticate/", views.oidc_only(OIDCAuthenticationRequestView.as_view()), name="oidc_authentication_init"),
-    path("callback/", views.oidc_only(OIDCAuthenticationCallbackView.as_view()), name="oidc_authentication_callback"),
+    path("callback/", views.oidc_only(views.OIDCCallbackView.as_view()), name="oidc_authentication_callback"),
     path("logout/", views.oidc_only(views.LogoutView.as_view()), name="oidc_logout"),
 ]

@@ -6,11 +6,15 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
+from django.views.decorators.http import require_GET, require_POST
+from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from gallery.models import Photo
+from pictura.forms_feedback import safe_next_url
 
+from . import services
 from .auth import provider_logout_url
 from .forms import RegistrationForm
 
@@ -23,10 +27,37 @@ def register(request):
     form = RegistrationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
+        services.email_verification_send(user=user, site_url=request.build_absolute_uri("/"))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        messages.success(request, f"Welcome to Pictura, {user.username}! Upload your first photos.")
+        messages.success(
+            request,
+            f"Welcome to Pictura, {user.username}! We sent a link to {user.email}: open it to "
+            "confirm your address. Meanwhile, upload your first photos.",
+        )
         return redirect("gallery:upload")
     return render(request, "accounts/register.html", {"form": form})
+
+
+@require_GET
+def verify_email(request, token):
+    """The link from the confirmation email. It works signed in or not, in any browser."""
+    try:
+        user = services.email_verify(token)
+    except services.EmailVerificationFailed as exc:
+        return render(request, "accounts/verify_email_failed.html", {"reason": str(exc)}, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    return redirect("accounts:profile" if request.user == user else "accounts:login")
+
+
+@login_required
+@require_POST
+def send_verification(request):
+    if request.user.email_verified:
+        messages.info(request, "Your address is already confirmed.")
+    else:
+        services.email_verification_send(user=request.user, site_url=request.build_absolute_uri("/"))
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    return redirect("accounts:profile")
 
 
 @login_required
@@ -65,6 +96,16 @@ class LogoutView(auth_views.LogoutView):
         provider_url = provider_logout_url(request) if request.session.get("oidc_id_token") else None
         response = super().post(request, *args, **kwargs)
         return redirect(provider_url) if provider_url else response
+
+
+class OIDCCallbackView(OIDCAuthenticationCallbackView):
+    """mozilla-django-oidc's callback, but the page it returns to is checked: its session
+    refresh stores the raw path asked for, and ``//evil.example/x`` is a path to another host."""
+
+    @property
+    def success_url(self):
+        default = resolve_url(settings.LOGIN_REDIRECT_URL)
+        return safe_next_url(self.request, self.request.session.get("oidc_login_next"), default)
 
 
 def oidc_only(view):

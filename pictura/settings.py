@@ -157,6 +157,7 @@ PICTURA_OIDC_ENABLED = bool(
     and OIDC_OP_TOKEN_ENDPOINT and OIDC_OP_USER_ENDPOINT
 )
 OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True  # S256: a stolen authorization code is useless without the verifier
 OIDC_RP_SCOPES = "openid email profile"
 OIDC_VERIFY_KID = env_bool("OIDC_VERIFY_KID", True)
 OIDC_STORE_ID_TOKEN = True  # for the provider's logout and the session refresh
@@ -175,6 +176,24 @@ if not AUTHENTICATION_BACKENDS:
 if PICTURA_OIDC_ENABLED:
     # Re-checks the provider when the ID token has expired (on GET requests).
     MIDDLEWARE.append("mozilla_django_oidc.middleware.SessionRefresh")
+
+# --- Email ----------------------------------------------------------------------------------------
+# EMAIL_URL picks the backend: consolemail:// (the default: printed by the web process),
+# smtp+tls://user:password@email-smtp.eu-west-1.amazonaws.com:587 (Amazon SES's SMTP endpoint,
+# or any SMTP server). Sending happens in a task, so a slow mail server never holds a page.
+_email = env.email_url("EMAIL_URL", default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pictura <pictura@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# How long the link that confirms an email address works.
+PICTURA_EMAIL_VERIFICATION_DAYS = env_int("PICTURA_EMAIL_VERIFICATION_DAYS", 3, minimum=1)
 
 # Storage quota per tier, in megabytes (0: no limit). Tiers are set from Cognito groups.
 PICTURA_TIER_QUOTAS_MB = {

@@ -1,5 +1,6 @@
 """Single sign-on against a real OpenID Connect provider on loopback (oidc-provider-mock)."""
 import json
+import re
 import threading
 import time
 from datetime import timedelta
@@ -119,7 +120,9 @@ def test_the_next_sign_in_updates_the_user_from_the_claims(oidc):
     assert signed_in_user(client) == user
 
 
-def test_a_verified_email_links_an_existing_local_account_once(oidc, owner):
+def test_an_address_pictura_verified_links_the_local_account_once(oidc, owner):
+    owner.email_verified = True
+    owner.save()
     set_claims(oidc, "sub-olivia", email="olivia@example.org", email_verified=True)
     sign_in(Client(), oidc, "sub-olivia")
     owner.refresh_from_db()
@@ -134,13 +137,65 @@ def test_a_verified_email_links_an_existing_local_account_once(oidc, owner):
     assert signed_in_user(client) != owner
 
 
-def test_an_unverified_email_links_nothing(oidc, owner):
+def test_an_unverified_email_links_nothing_and_is_never_copied(oidc, owner):
+    owner.email_verified = True
+    owner.save()
     set_claims(oidc, "sub-x", email="olivia@example.org", email_verified=False)
     client = Client()
     sign_in(client, oidc, "sub-x")
     owner.refresh_from_db()
     assert owner.oidc_sub is None
-    assert signed_in_user(client).oidc_sub == "sub-x"
+    newcomer = signed_in_user(client)
+    assert newcomer.oidc_sub == "sub-x" and newcomer.email == "" and not newcomer.email_verified
+
+
+@pytest.mark.django_db(transaction=True)
+def test_registering_someone_elses_address_does_not_take_over_their_sign_in(oidc, smtp_server):
+    """The pre-takeover: an attacker registers the victim's address and waits for the victim
+    to sign in through the provider."""
+    attacker = Client()
+    attacker.post(reverse("accounts:register"), {
+        "username": "mallory", "email": "victim@example.org",
+        "password1": "a long pass phrase 77", "password2": "a long pass phrase 77"})
+    assert smtp_server.only_message()["To"] == "victim@example.org"  # the link goes to the victim
+
+    set_claims(oidc, "sub-victim", email="victim@example.org", email_verified=True)
+    victim = Client()
+    sign_in(victim, oidc, "sub-victim")
+
+    mallory, victim_user = User.objects.get(username="mallory"), signed_in_user(victim)
+    assert victim_user != mallory and victim_user.oidc_sub == "sub-victim"
+    assert (victim_user.email, victim_user.email_verified) == ("victim@example.org", True)
+    mallory.refresh_from_db()
+    assert (mallory.oidc_sub, mallory.email) == (None, "")  # an address never confirmed is given up
+    # The attacker's password opens only the attacker's own, empty account.
+    intruder = Client()
+    intruder.post(reverse("accounts:login"), {"username": "mallory", "password": "a long pass phrase 77"})
+    assert signed_in_user(intruder) == mallory
+
+
+@pytest.mark.django_db(transaction=True)
+def test_linking_after_email_verification_retires_the_password_and_other_sessions(oidc, smtp_server):
+    laptop = Client()
+    laptop.post(reverse("accounts:register"), {
+        "username": "ana", "email": "ana@example.org",
+        "password1": "a long pass phrase 77", "password2": "a long pass phrase 77"})
+    text = smtp_server.only_message().get_body(("plain",)).get_content()
+    laptop.get(re.search(r"http://testserver(/\S+/)", text).group(1))
+    ana = User.objects.get(username="ana")
+    assert ana.email_verified and signed_in_user(laptop) == ana
+
+    set_claims(oidc, "sub-ana", email="ana@example.org", email_verified=True)
+    phone = Client()
+    sign_in(phone, oidc, "sub-ana")
+
+    ana.refresh_from_db()
+    assert signed_in_user(phone) == ana and ana.oidc_sub == "sub-ana"
+    assert not ana.has_usable_password()
+    assert signed_in_user(laptop) is None  # the session from before the link has ended
+    retry = Client()
+    retry.post(reverse("accounts:login"), {"username": "ana", "password": "a long pass phrase 77"})
+    assert signed_in_user(retry) is None
 
 
 def test_a_replayed_state_is_refused(oidc):
@@ -317,3 +372,121 @@ def test_storage_quota_of_the_tier_is_enforced_at_upload(settings, owner_client,
         HTTP_ACCEPT="application/json",
     )
     assert third.json()["results"][0]["status"] == "done"
+
+
+class ProviderProxy:
+    """A loopback HTTP server in front of the test provider that passes requests on, records
+    what the token endpoint received and can rewrite the userinfo answer: Cognito's userinfo
+    leaves out ``cognito:groups``, and a hostile one could describe another user."""
+
+    def __init__(self, upstream: str):
+        self.token_requests = []
+        self.rewrite_userinfo = lambda claims: claims
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _forward(self, method):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/oauth2/token"):
+                    proxy.token_requests.append(parse_qs(body.decode()))
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
+                answer = requests.request(method, upstream + self.path, data=body, headers=headers,
+                                          allow_redirects=False, timeout=10)
+                content = answer.content
+                if self.path.startswith("/userinfo") and answer.ok:
+                    content = json.dumps(proxy.rewrite_userinfo(answer.json())).encode()
+                self.send_response(answer.status_code)
+                self.send_header("Content-Type", answer.headers.get("Content-Type", "application/json"))
+                self.send_header("Content-Length", str(len(content)))
+                self.end_headers()
+                self.wfile.write(content)
+
+            def do_GET(self):
+                self._forward("GET")
+
+            def do_POST(self):
+                self._forward("POST")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def proxied(settings, oidc):
+    """The test provider, with its token and userinfo endpoints reached through ProviderProxy."""
+    proxy = ProviderProxy(oidc)
+    settings.OIDC_OP_TOKEN_ENDPOINT = f"{proxy.url}/oauth2/token"
+    settings.OIDC_OP_USER_ENDPOINT = f"{proxy.url}/userinfo"
+    yield proxy
+    proxy.server.shutdown()
+
+
+def test_groups_are_read_from_the_id_token_not_userinfo(oidc, proxied):
+    set_claims(oidc, "sub-gus", email="gus@example.org", email_verified=True,
+               **{"cognito:groups": ["staff", "full"]})
+    proxied.rewrite_userinfo = lambda claims: {k: v for k, v in claims.items() if k != "cognito:groups"}
+    client = Client()
+    sign_in(client, oidc, "sub-gus")
+    user = signed_in_user(client)
+    assert (user.is_staff, user.tier) == (True, "full")
+
+
+def test_groups_that_only_userinfo_claims_grant_nothing(oidc, proxied):
+    set_claims(oidc, "sub-hal", email="hal@example.org", email_verified=True)
+    proxied.rewrite_userinfo = lambda claims: {**claims, "cognito:groups": ["staff"]}
+    client = Client()
+    sign_in(client, oidc, "sub-hal")
+    assert signed_in_user(client).is_staff is False
+
+
+def test_userinfo_about_another_subject_is_refused(oidc, proxied, owner):
+    owner.oidc_sub = "sub-olivia"
+    owner.save()
+    set_claims(oidc, "sub-ivy", email="ivy@example.org", email_verified=True)
+    proxied.rewrite_userinfo = lambda claims: {**claims, "sub": "sub-olivia"}
+    client = Client()
+    response, _ = sign_in(client, oidc, "sub-ivy")
+    assert response["Location"] == "/accounts/login/?sso=failed"
+    assert signed_in_user(client) is None
+
+
+def test_the_code_exchange_uses_pkce(oidc, proxied):
+    import base64
+    import hashlib
+
+    set_claims(oidc, "sub-jo", email="jo@example.org")
+    client = Client()
+    authorize_url = start_sign_in(client)
+    query = parse_qs(urlsplit(authorize_url).query)
+    assert query["code_challenge_method"] == ["S256"]
+    client.get(provider_login(authorize_url, "sub-jo"))
+    [token_request] = proxied.token_requests
+    verifier = token_request["code_verifier"][0]
+    digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+    assert query["code_challenge"] == [digest]
+    assert signed_in_user(client) is not None
+
+
+@pytest.mark.parametrize("path", ["//evil.example/x", "/\\evil.example/x"])
+def test_the_session_refresh_never_returns_to_another_host(oidc, path):
+    set_claims(oidc, "sub-kim", email="kim@example.org")
+    client = Client()
+    sign_in(client, oidc, "sub-kim")
+    session = client.session
+    session["oidc_id_token_expiration"] = time.time() - 10
+    session.save()
+    # The session refresh remembers the path asked for, then sends the browser to the provider.
+    # (PATH_INFO is given as is: the test client would read "//host" as a host of its own.)
+    refresh = client.get("/", PATH_INFO=path)
+    assert refresh.status_code == 302 and "prompt=none" in refresh["Location"]
+    # The test provider keeps no sign-in session to answer prompt=none from; a real one
+    # (Cognito) answers it silently. Asked without it, it signs the same person in again.
+    authorize_url = refresh["Location"].replace("&prompt=none", "")
+    response = client.get(provider_login(authorize_url, "sub-kim"))
+    assert response.status_code == 302
+    location = response["Location"]
+    assert urlsplit(location).netloc == "" and location.startswith("/") and location[1:2] not in ("/", "\\")
