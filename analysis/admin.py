@@ -3,7 +3,7 @@ from django.db.models import Count
 
 from gallery.admin import PhotoAdmin
 
-from .models import PhotoAnalysis, PhotoTag, PhotoToReview, Tag
+from .models import HiddenContent, PhotoAnalysis, PhotoTag, PhotoToReview, Tag
 
 
 @admin.register(Tag)
@@ -42,6 +42,22 @@ class ModerationQueueAdmin(PhotoAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).filter(analysis__moderation=PhotoAnalysis.Moderation.FLAGGED).order_by("uploaded_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_urls(self):
+        # The rendition URL belongs to PhotoAdmin alone; the queue only links to it.
+        return admin.ModelAdmin.get_urls(self)
+
+
+@admin.register(HiddenContent)
+class HiddenContentAdmin(admin.ModelAdmin):
+    """Content hashes of hidden photos; deleting one lets that content be shared again."""
+
+    list_display = ["sha256", "hidden_at"]
+    search_fields = ["sha256"]
+    readonly_fields = ["sha256", "hidden_at"]
 
     def has_add_permission(self, request):
         return False

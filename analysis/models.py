@@ -103,6 +103,20 @@ class PhotoAnalysis(models.Model):
         return self.state in (self.State.PENDING, self.State.RUNNING)
 
 
+class HiddenContent(models.Model):
+    """The content hash of a photo a moderator hid: the same bytes uploaded again, by anyone,
+    are hidden as soon as they are analysed, instead of coming back through a share link."""
+
+    sha256 = models.CharField(max_length=64, unique=True)
+    hidden_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "hidden content"
+
+    def __str__(self):
+        return self.sha256
+
+
 class PhotoToReview(Photo):
     """The moderation queue in the admin: photos that analysis flagged as possibly unsafe."""
 

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .models import PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
+from .models import HiddenContent, PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
 from .taggers import get_tagger
 
 
@@ -61,9 +61,13 @@ def photo_analyse(*, photo, tagger_name: str | None = None) -> PhotoAnalysis:
         analysis.last_error = ""
         analysis.people_count = result.people_count
         analysis.moderation_labels = [{"name": label.name, "confidence": label.confidence} for label in unsafe]
-        # A moderator's decision stands; otherwise the latest analysis decides.
+        # A moderator's decision stands, also one about the same content uploaded before;
+        # otherwise the latest analysis decides.
         if analysis.moderation not in (PhotoAnalysis.Moderation.APPROVED, PhotoAnalysis.Moderation.HIDDEN):
-            analysis.moderation = PhotoAnalysis.Moderation.FLAGGED if unsafe else PhotoAnalysis.Moderation.CLEAR
+            if HiddenContent.objects.filter(sha256=photo.sha256).exists():
+                analysis.moderation = PhotoAnalysis.Moderation.HIDDEN
+            else:
+                analysis.moderation = PhotoAnalysis.Moderation.FLAGGED if unsafe else PhotoAnalysis.Moderation.CLEAR
         analysis.save()
     return analysis
 
@@ -91,3 +95,20 @@ def photos_mark_for_analysis(photo_ids, *, batch: int = 500) -> None:
         ids = photo_ids[start : start + batch]
         PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk) for pk in ids], ignore_conflicts=True)
         PhotoAnalysis.objects.filter(photo_id__in=ids).update(state=PhotoAnalysis.State.PENDING, last_error="")
+
+
+def photos_set_moderation(photos, moderation: str) -> int:
+    """A moderator's decision about each photo of the queryset; returns how many. Hiding also
+    remembers the content, so that uploading it again does not bring it back; approving
+    forgets it."""
+    rows = dict(photos.values_list("pk", "sha256"))
+    with transaction.atomic():
+        PhotoAnalysis.objects.bulk_create(
+            [PhotoAnalysis(photo_id=pk, state=PhotoAnalysis.State.DONE) for pk in rows], ignore_conflicts=True
+        )
+        count = PhotoAnalysis.objects.filter(photo_id__in=rows).update(moderation=moderation)
+        if moderation == PhotoAnalysis.Moderation.HIDDEN:
+            HiddenContent.objects.bulk_create([HiddenContent(sha256=h) for h in set(rows.values())], ignore_conflicts=True)
+        elif moderation == PhotoAnalysis.Moderation.APPROVED:
+            HiddenContent.objects.filter(sha256__in=rows.values()).delete()
+    return count

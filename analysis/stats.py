@@ -34,9 +34,10 @@ def chart(labels, values, **extra) -> dict:
     return {"labels": [str(label) for label in labels], "values": list(values), **extra}
 
 
-def photo_statistics(photos, albums, range_key: str = DEFAULT_RANGE) -> dict:
+def photo_statistics(photos, albums=None, range_key: str = DEFAULT_RANGE, *, tag_sources=None) -> dict:
     """Charts over ``photos`` (a Photo queryset, trash already excluded) uploaded within the
-    range, and over ``albums``. Returns {chart name: {"labels", "values", ...}}."""
+    range, and over ``albums`` when given; top tags only from ``tag_sources`` when given.
+    Returns {chart name: {"labels", "values", ...}}."""
     period = RANGES.get(range_key) or RANGES[DEFAULT_RANGE]
     since = timezone.now() - timedelta(days=period.days) if period.days else None
     in_range = photos.filter(uploaded_at__gte=since) if since else photos
@@ -56,18 +57,14 @@ def photo_statistics(photos, albums, range_key: str = DEFAULT_RANGE) -> dict:
         running += row["bytes"] or 0
         storage.append(round(running / 1024 / 1024, 2))
 
+    tagged = PhotoTag.objects.filter(photo__in=in_range)
     top_tags = (
-        PhotoTag.objects.filter(photo__in=in_range)
+        (tagged.filter(source__in=tag_sources) if tag_sources else tagged)
         .values("tag__name")
         .annotate(count=Count("photo", distinct=True))
         .order_by("-count", "tag__name")[:TOP]
     )
-    sources = dict(PhotoTag.objects.filter(photo__in=in_range).values_list("source").annotate(count=Count("id")))
-    per_album = (
-        albums.annotate(count=Count("album_photos", filter=Q(album_photos__photo__in=in_range)))
-        .filter(count__gt=0)
-        .order_by("-count", "title")[:TOP]
-    )
+    sources = dict(tagged.values_list("source").annotate(count=Count("id")))
     cameras = (
         in_range.exclude(camera_model="")
         .values("camera_make", "camera_model")
@@ -76,14 +73,13 @@ def photo_statistics(photos, albums, range_key: str = DEFAULT_RANGE) -> dict:
     )
     states = dict(in_range.values_list("analysis__state").annotate(count=Count("id")))
 
-    return {
+    charts = {
         "top_tags": chart([t["tag__name"] for t in top_tags], [t["count"] for t in top_tags]),
         "uploads": chart([r["period"].strftime(label_format) for r in uploads], [r["count"] for r in uploads]),
         "tags_by_source": chart(
             [label for value, label in PhotoTag.Source.choices],
             [sources.get(value, 0) for value, _ in PhotoTag.Source.choices],
         ),
-        "photos_per_album": chart([a.title for a in per_album], [a.count for a in per_album]),
         "storage": chart([r["period"].strftime(label_format) for r in uploads], storage, unit="MB"),
         "cameras": chart([camera_name(c["camera_make"], c["camera_model"]) for c in cameras], [c["count"] for c in cameras]),
         "analysis": chart(
@@ -96,6 +92,14 @@ def photo_statistics(photos, albums, range_key: str = DEFAULT_RANGE) -> dict:
             ],
         ),
     }
+    if albums is not None:
+        per_album = (
+            albums.annotate(count=Count("album_photos", filter=Q(album_photos__photo__in=in_range)))
+            .filter(count__gt=0)
+            .order_by("-count", "title")[:TOP]
+        )
+        charts["photos_per_album"] = chart([a.title for a in per_album], [a.count for a in per_album])
+    return charts
 
 
 def user_statistics(user, range_key: str = DEFAULT_RANGE) -> dict:
@@ -103,7 +107,10 @@ def user_statistics(user, range_key: str = DEFAULT_RANGE) -> dict:
 
 
 def site_statistics(range_key: str = DEFAULT_RANGE) -> dict:
-    charts = photo_statistics(Photo.objects.filter(deleted_at__isnull=True), Album.objects.all(), range_key)
+    """Figures over everyone, and nothing that belongs to one person: no album titles, and
+    of tags only the taggers' words, never what people typed themselves."""
+    automatic = [PhotoTag.Source.REKOGNITION, PhotoTag.Source.LOCAL]
+    charts = photo_statistics(Photo.objects.filter(deleted_at__isnull=True), range_key=range_key, tag_sources=automatic)
     tiers = dict(get_user_model().objects.values_list("tier").annotate(count=Count("id")))
     tier_choices = get_user_model().Tier.choices
     charts["users_by_tier"] = chart([label for _, label in tier_choices], [tiers.get(value, 0) for value, _ in tier_choices])

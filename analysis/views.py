@@ -18,7 +18,11 @@ USER_CHARTS = [
     ("cameras", "Cameras", "bar"),
     ("analysis", "Analysis", "doughnut"),
 ]
-SITE_CHARTS = [*USER_CHARTS, ("users_by_tier", "Users by tier", "doughnut"), ("moderation_queue", "Moderation queue", "bar")]
+SITE_CHARTS = [
+    *(entry for entry in USER_CHARTS if entry[0] != "photos_per_album"),  # titles are personal
+    ("users_by_tier", "Users by tier", "doughnut"),
+    ("moderation_queue", "Moderation queue", "bar"),
+]
 
 
 @login_required

@@ -6,19 +6,12 @@ from django.urls import re_path, reverse
 from django.utils.html import format_html
 
 from analysis.models import PhotoAnalysis
-from analysis.services import photos_mark_for_analysis
+from analysis.services import photos_mark_for_analysis, photos_set_moderation
 from analysis.tasks import analyse_photo
 
 from . import services
 from .files import stored_file_response
 from .models import Photo, ShareLink
-
-
-def _set_moderation(queryset, moderation) -> int:
-    ids = list(queryset.values_list("pk", flat=True))
-    photos_without_analysis = set(ids) - set(PhotoAnalysis.objects.filter(photo_id__in=ids).values_list("photo_id", flat=True))
-    PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk, state="done") for pk in photos_without_analysis])
-    return PhotoAnalysis.objects.filter(photo_id__in=ids).update(moderation=moderation)
 
 
 class AnalysisInline(admin.StackedInline):
@@ -84,8 +77,10 @@ class PhotoAdmin(admin.ModelAdmin):
         return [rendition, *super().get_urls()]
 
     def rendition_view(self, request, pk, kind):
-        """Moderators see renditions through the admin (staff only), not the owner-only views."""
-        if not self.has_view_permission(request):
+        """Moderators see renditions through the admin (staff only), not the owner-only views.
+        The permission asked for is the one on photos, whichever admin (the moderation queue
+        is another) shows the thumbnail."""
+        if not (request.user.has_perm("gallery.view_photo") or request.user.has_perm("gallery.change_photo")):
             raise PermissionDenied
         rendition = getattr(get_object_or_404(Photo, pk=pk), kind)
         if not rendition:
@@ -94,12 +89,12 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Approve: shareable again, out of the queue", permissions=["change"])
     def approve(self, request, queryset):
-        count = _set_moderation(queryset, PhotoAnalysis.Moderation.APPROVED)
+        count = photos_set_moderation(queryset, PhotoAnalysis.Moderation.APPROVED)
         self.message_user(request, f"Approved {count} photo(s).", messages.SUCCESS)
 
     @admin.action(description="Hide: never shared, out of the queue", permissions=["change"])
     def hide(self, request, queryset):
-        count = _set_moderation(queryset, PhotoAnalysis.Moderation.HIDDEN)
+        count = photos_set_moderation(queryset, PhotoAnalysis.Moderation.HIDDEN)
         self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
 
     @admin.action(description="Analyse again", permissions=["change"])

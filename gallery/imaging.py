@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import struct
+import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
@@ -17,7 +18,7 @@ from .bounded import LimitExceeded, run_bounded
 
 logger = logging.getLogger(__name__)
 
-# Pillow's format name -> the extension used in storage keys.
+# Pillow's format name -> the extension used in storage keys, and the content type.
 ACCEPTED_FORMATS = {
     "JPEG": "jpg",
     "PNG": "png",
@@ -25,6 +26,14 @@ ACCEPTED_FORMATS = {
     "WEBP": "webp",
     "BMP": "bmp",
     "HEIF": "heic",
+}
+CONTENT_TYPES = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "GIF": "image/gif",
+    "WEBP": "image/webp",
+    "BMP": "image/bmp",
+    "HEIF": "image/heic",
 }
 ACCEPTED_FORMATS_TEXT = "JPEG, PNG, GIF, WebP, BMP or HEIC"
 
@@ -464,46 +473,34 @@ def _jpeg_bytes(img: Image.Image, *, quality: int, icc_profile) -> bytes:
 
 # --- Location stripping (for share links) --------------------------------------------------
 
-_EXIF_HEADER = b"Exif\x00\x00"
-_XMP_HEADER = b"http://ns.adobe.com/xap/1.0/\x00"
+# ExifTool (https://exiftool.org), Debian's libimage-exiftool-perl: it knows where each format
+# can hide a location. GPS tags go from EXIF; all of XMP (extended XMP included), IPTC and
+# Photoshop resources, maker notes (some cameras put GPS there), PNG text chunks, comments and
+# trailers (a motion photo's video, anything after the end of the image) go entirely. The
+# picture data, the orientation and the colour profile are copied untouched.
+EXIFTOOL_STRIP_ARGS = [
+    "-gps:all=", "-xmp:all=", "-iptc:all=", "-photoshop:all=", "-makernotes:all=",
+    "-trailer:all=", "-png:all=", "-comment=",
+]
+# Formats with no place for metadata that ExifTool cannot write either.
+_NO_METADATA_FORMATS = {"BMP"}
 
 
-def without_location(data: bytes) -> bytes:
-    """The image file with its GPS data removed, otherwise as close to the original as can be.
-
-    JPEG is rewritten losslessly: the EXIF segment is replaced by one without the GPS block and
-    XMP (which can repeat the location) is dropped; the picture data is copied byte for byte.
-    Other formats are saved again without GPS only when they carry any.
-    """
-    with Image.open(io.BytesIO(data)) as img:
-        exif = img.getexif()
-        has_gps = ExifTags.IFD.GPSInfo in exif
-        exif.pop(ExifTags.IFD.GPSInfo, None)
-        if img.format == "JPEG":
-            return _jpeg_with_exif(data, exif.tobytes() if len(exif) else b"")
-        if not has_gps and "xmp" not in img.info:
-            return data
-        buffer = io.BytesIO()
-        img.save(buffer, img.format, exif=exif, quality=95)
-        return buffer.getvalue()
+class LocationNotRemoved(Exception):
+    """ExifTool failed on this file; the message says how."""
 
 
-def _jpeg_with_exif(data: bytes, exif_segment: bytes) -> bytes:
-    """Copy a JPEG, replacing its EXIF APP1 segment and dropping XMP ones."""
-    out = bytearray(data[:2])  # SOI
-    position = 2
-    while position + 4 <= len(data) and data[position] == 0xFF:
-        marker = data[position + 1]
-        if marker == 0xDA:  # start of scan: the rest is picture data
-            break
-        length = struct.unpack(">H", data[position + 2 : position + 4])[0]
-        segment = data[position : position + 2 + length]
-        payload = segment[4:]
-        if marker == 0xE1 and payload.startswith(_EXIF_HEADER):
-            if exif_segment:
-                out += b"\xff\xe1" + struct.pack(">H", len(exif_segment) + 2) + exif_segment
-        elif not (marker == 0xE1 and payload.startswith(_XMP_HEADER)):
-            out += segment
-        position += 2 + length
-    out += data[position:]
-    return bytes(out)
+def without_location(data: bytes, *, image_format: str) -> bytes:
+    """The image file with every trace of where it was taken removed (see above)."""
+    if image_format in _NO_METADATA_FORMATS:
+        return data
+    try:
+        done = subprocess.run(
+            [settings.PICTURA_EXIFTOOL, "-m", "-q", "-q", *EXIFTOOL_STRIP_ARGS, "-o", "-", "-"],
+            input=data, capture_output=True, timeout=60, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LocationNotRemoved(f"{settings.PICTURA_EXIFTOOL}: {exc}") from exc
+    if done.returncode != 0 or not done.stdout:
+        raise LocationNotRemoved(done.stderr.decode("utf-8", "replace").strip() or f"exit status {done.returncode}")
+    return done.stdout

@@ -9,6 +9,8 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from .imaging import CONTENT_TYPES
+
 
 def camera_name(make: str, model: str) -> str:
     """"Canon EOS 40D", not "Canon Canon EOS 40D": many makers repeat the make in the model."""
@@ -89,6 +91,8 @@ class Photo(models.Model):
     file_size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
 
+    # The original with its location removed, made once for share links that leave it out.
+    shareable_original = models.FileField(max_length=255, blank=True)
     thumbnail = models.FileField(max_length=255, blank=True)
     preview = models.FileField(max_length=255, blank=True)
     renditions_state = models.CharField(
@@ -166,9 +170,14 @@ class Photo(models.Model):
     def renditions_ready(self) -> bool:
         return self.renditions_state == self.Renditions.READY
 
+    @property
+    def content_type(self) -> str:
+        """The type Pictura found in the content; never what the uploading client claimed."""
+        return CONTENT_TYPES.get(self.image_format, "application/octet-stream")
+
     def stored_files(self):
-        """The original and every rendition that exists in storage."""
-        return [f for f in (self.original, self.thumbnail, self.preview) if f]
+        """The original and every copy or rendition of it that exists in storage."""
+        return [f for f in (self.original, self.shareable_original, self.thumbnail, self.preview) if f]
 
     def neighbours(self):
         """(newer, older) photo of the same owner in gallery order, either may be None."""
@@ -221,6 +230,7 @@ class ShareLink(models.Model):
         ACTIVE = "active", "Active"
         EXPIRED = "expired", "Expired"
         REVOKED = "revoked", "Revoked"
+        OWNER_INACTIVE = "owner_inactive", "Owner's account deactivated"
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
     token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
@@ -262,6 +272,8 @@ class ShareLink(models.Model):
     def status(self) -> str:
         if self.revoked_at:
             return self.Status.REVOKED
+        if not self.owner.is_active:
+            return self.Status.OWNER_INACTIVE
         if self.expires_at and self.expires_at <= timezone.now():
             return self.Status.EXPIRED
         return self.Status.ACTIVE
@@ -279,10 +291,17 @@ class ShareLink(models.Model):
             view_count=models.F("view_count") + 1, last_viewed_at=timezone.now()
         )
 
-    def shared_photos(self):
-        """The photos this link shows: never one in the trash, flagged or hidden by moderation."""
+    def target_photos(self):
+        """The photos this link is about, outside the trash, whatever moderation said."""
         if self.photo_id:
-            photos = Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
-        else:
-            photos = self.album.visible_photos()
-        return photos.exclude(analysis__moderation__in=["flagged", "hidden"])
+            return Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
+        return self.album.visible_photos()
+
+    def shared_photos(self):
+        """The photos this link shows. Moderation fails closed: only a photo that analysis
+        found clear, or that a moderator approved; never one waiting for analysis, one whose
+        analysis failed, nor everything when analysis is off. (The states are the analysis
+        app's, spelled out here because that app builds on this one.)"""
+        return self.target_photos().filter(
+            Q(analysis__moderation="approved") | Q(analysis__state="done", analysis__moderation="clear")
+        )

@@ -7,7 +7,7 @@ from datetime import datetime, time, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
@@ -16,7 +16,7 @@ from django.utils import timezone
 from analysis.models import PhotoAnalysis
 from analysis.services import photo_add_manual_tags, photo_queue_analysis
 
-from .imaging import ImageRejected, inspect_image, render_renditions, without_location
+from .imaging import CONTENT_TYPES, ImageRejected, LocationNotRemoved, inspect_image, render_renditions, without_location
 from .models import Photo, ShareLink
 
 logger = logging.getLogger(__name__)
@@ -49,6 +49,19 @@ def original_key(*, owner_id: int, photo_uuid: uuid.UUID, extension: str) -> str
 
 def rendition_key(photo: Photo, kind: str) -> str:
     return f"renditions/{photo.owner_id}/{photo.uuid}/{kind}.jpg"
+
+
+def shareable_original_key(photo: Photo) -> str:
+    extension = photo.original.name.rsplit(".", 1)[-1]
+    return f"renditions/{photo.owner_id}/{photo.uuid}/original-without-location.{extension}"
+
+
+def _typed(content, content_type: str) -> File:
+    """``content`` to store with this content type: S3 keeps the type it is given, and would
+    otherwise take the one the uploading client claimed."""
+    stored = File(content, name=getattr(content, "name", None))
+    stored.content_type = content_type
+    return stored
 
 
 def sha256_of(upload) -> str:
@@ -90,7 +103,7 @@ def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
     photo.sort_at = photo.taken_at or photo.uploaded_at
     key = original_key(owner_id=owner.pk, photo_uuid=photo.uuid, extension=facts.extension)
     try:
-        photo.original.name = default_storage.save(key, upload)
+        photo.original.name = default_storage.save(key, _typed(upload, CONTENT_TYPES[facts.image_format]))
     except STORAGE_ERRORS as exc:
         logger.warning("Storage refused %s: %s", key, exc)
         raise PhotoRejected(
@@ -151,7 +164,7 @@ def photo_generate_renditions(*, photo: Photo) -> None:
         for kind, content in (("thumbnail", renditions.thumbnail), ("preview", renditions.preview)):
             key = rendition_key(photo, kind)
             default_storage.delete(key)  # a rerun replaces, never piles up copies
-            names[kind] = default_storage.save(key, ContentFile(content))
+            names[kind] = default_storage.save(key, _typed(ContentFile(content), "image/jpeg"))
     except STORAGE_ERRORS as exc:
         for name in names.values():
             _delete_quietly(name)
@@ -221,13 +234,37 @@ def share_link_create(*, owner, photo=None, album=None, expires_on=None, include
     if expires_on:
         next_day = datetime.combine(expires_on + timedelta(days=1), time.min)
         expires_at = timezone.make_aware(next_day)
-    return ShareLink.objects.create(
+    link = ShareLink.objects.create(
         owner=owner, photo=photo, album=album, expires_at=expires_at, include_location=include_location
     )
+    if not include_location:
+        queue_shareable_originals(link.target_photos().filter(shareable_original="").values_list("pk", flat=True))
+    return link
 
 
-def shared_original_bytes(*, link: ShareLink, photo: Photo) -> bytes:
-    """The original as a share link serves it: without GPS unless the owner opted in."""
-    with photo.original.open("rb") as original:
-        data = original.read()
-    return data if link.include_location else without_location(data)
+def photo_prepare_shareable_original(*, photo: Photo) -> None:
+    """Store the copy of the original, without location, that share links serve. Made once,
+    so an anonymous download costs a redirect, not a decode. Safe to run twice.
+
+    Raises StorageUnavailable (worth retrying) or LocationNotRemoved (ExifTool failed).
+    """
+    if photo.shareable_original:
+        return
+    try:
+        with photo.original.open("rb") as original:
+            data = original.read()
+        stripped = without_location(data, image_format=photo.image_format)
+        key = shareable_original_key(photo)
+        default_storage.delete(key)  # a rerun after a failed save replaces, never piles up
+        name = default_storage.save(key, _typed(ContentFile(stripped), photo.content_type))
+    except STORAGE_ERRORS as exc:
+        raise StorageUnavailable(str(exc)) from exc
+    photo.shareable_original = name
+    Photo.objects.filter(pk=photo.pk).update(shareable_original=name)
+
+
+def queue_shareable_originals(photo_ids) -> None:
+    from .tasks import prepare_shareable_original  # the task module imports this one
+
+    for photo_id in photo_ids:
+        transaction.on_commit(lambda photo_id=photo_id: prepare_shareable_original.delay(photo_id))

@@ -1,7 +1,12 @@
+import logging
+
 from celery import shared_task
 
+from .imaging import LocationNotRemoved
 from .models import Photo
-from .services import StorageUnavailable, photo_generate_renditions
+from .services import StorageUnavailable, photo_generate_renditions, photo_prepare_shareable_original
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -15,5 +20,20 @@ def generate_renditions(self, photo_id: int) -> None:
     except StorageUnavailable as exc:
         if self.request.retries >= self.max_retries:
             photo.mark_renditions(Photo.Renditions.FAILED)
+            return
+        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+
+
+@shared_task(bind=True, acks_late=True, max_retries=5)
+def prepare_shareable_original(self, photo_id: int) -> None:
+    """Store a photo's original without location, for share links; retried while storage is down."""
+    photo = Photo.objects.filter(pk=photo_id).first()
+    if photo is None:
+        return
+    try:
+        photo_prepare_shareable_original(photo=photo)
+    except (StorageUnavailable, LocationNotRemoved) as exc:
+        if self.request.retries >= self.max_retries:
+            logger.error("Gave up making the shareable original of photo %s: %s", photo_id, exc)
             return
         raise self.retry(exc=exc, countdown=2**self.request.retries) from exc

@@ -1,15 +1,13 @@
-import mimetypes
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from albums.services import album_add_photos
@@ -206,7 +204,7 @@ def trash_empty(request):
 @require_GET
 def photo_original(request, pk):
     photo = get_photo_for_user(request, pk)
-    return stored_file_response(photo.original, download_name=photo.original_filename)
+    return stored_file_response(photo.original, download_name=photo.original_filename, content_type=photo.content_type)
 
 
 def _rendition_response(request, pk, kind):
@@ -319,15 +317,17 @@ def shared_file(request, token, pk, kind):
         return gone
     photo = _shared_photo(link, pk)
     if kind == "original":
-        if link.include_location:
-            return stored_file_response(photo.original, download_name=photo.original_filename)
-        response = HttpResponse(
-            services.shared_original_bytes(link=link, photo=photo),
-            content_type=mimetypes.guess_type(photo.original.name)[0] or "application/octet-stream",
-        )
-        response["Content-Disposition"] = content_disposition_header(True, photo.original_filename)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        if not link.include_location and not photo.shareable_original:
+            # Made by a task when the link was created; a photo added to the album since then
+            # gets its copy now. Without workers the task has already run when this returns.
+            services.queue_shareable_originals([photo.pk])
+            photo.refresh_from_db(fields=["shareable_original"])
+            if not photo.shareable_original:
+                response = render(request, "gallery/shared_preparing.html", {"link": link, "photo": photo}, status=503)
+                response["Retry-After"] = "30"
+                return response
+        original = photo.original if link.include_location else photo.shareable_original
+        return stored_file_response(original, download_name=photo.original_filename, content_type=photo.content_type)
     rendition = getattr(photo, kind)  # renditions carry no EXIF, so no location either
     if not rendition:
         raise Http404("This rendition is not ready yet.")

@@ -249,6 +249,8 @@ PICTURA_MAX_MEGAPIXELS = env_int("PICTURA_MAX_MEGAPIXELS", 100, minimum=1)
 # What checking one upload may cost: it is decoded in a child process under these limits.
 PICTURA_DECODE_CPU_SECONDS = env_int("PICTURA_DECODE_CPU_SECONDS", 5, minimum=1)
 PICTURA_DECODE_MEMORY_MB = env_int("PICTURA_DECODE_MEMORY_MB", 1024, minimum=64)
+# ExifTool removes location data from what share links serve (Debian: libimage-exiftool-perl).
+PICTURA_EXIFTOOL = env.str("PICTURA_EXIFTOOL", default="exiftool")
 FILE_UPLOAD_HANDLERS = [
     "gallery.uploads.SizeLimitUploadHandler",
     "django.core.files.uploadhandler.MemoryFileUploadHandler",

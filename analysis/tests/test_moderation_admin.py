@@ -79,3 +79,17 @@ def test_admin_is_for_staff_only(owner_client, moderator_client, url_name):
 
 def test_a_non_staff_user_cannot_see_renditions_through_the_admin(owner_client, flagged):
     assert owner_client.get(reverse("admin:gallery_photo_rendition", args=[flagged.pk, "preview"])).status_code == 302
+
+
+def test_renditions_in_the_admin_need_the_permission_on_photos(client, django_user_model, flagged):
+    from django.contrib.auth.models import Permission
+
+    queue_only = django_user_model.objects.create_user("queue", "queue@example.org", "queue pass 123", is_staff=True)
+    queue_only.user_permissions.add(Permission.objects.get(codename="view_phototoreview"))
+    client.force_login(queue_only)
+    url = reverse("admin:gallery_photo_rendition", args=[flagged.pk, "thumbnail"])
+    assert client.get(reverse("admin:analysis_phototoreview_changelist")).status_code == 200
+    assert client.get(url).status_code == 403
+    queue_only.user_permissions.add(Permission.objects.get(codename="view_photo"))
+    client.force_login(django_user_model.objects.get(pk=queue_only.pk))
+    assert client.get(url).status_code == 200

@@ -123,3 +123,11 @@ def test_site_statistics_are_for_staff(owner_client, client, django_user_model, 
 def test_stats_need_sign_in(client, name):
     response = client.get(reverse(f"analysis:{name}"))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_site_statistics_show_no_album_titles_or_typed_tags(admin_client, library):
+    charts = admin_client.get(reverse("analysis:site_stats_data")).json()["charts"]
+    assert "photos_per_album" not in charts
+    assert charts["top_tags"] == {"labels": ["dog"], "values": [2]}  # not "cat" nor "secret": typed by people
+    html = admin_client.get(reverse("analysis:site_stats")).content.decode()
+    assert "Pets" not in html and "secret" not in html and ">cat<" not in html

@@ -1,10 +1,12 @@
 """The whole photo life cycle against a real S3-compatible server (SeaweedFS) on loopback."""
+import io
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
 from django.urls import reverse
+from PIL import ExifTags, Image
 
 from conftest import make_image, upload
 from gallery.models import Photo
@@ -107,3 +109,47 @@ def test_storage_outage_during_upload_leaves_no_row(owner_client, owner, s3_stor
     )
     assert not Photo.objects.exists()
     assert s3_storage.keys(f"photos/{owner.pk}/") == []
+
+
+def test_s3_keeps_the_detected_content_type_not_the_clients(owner_client, owner, s3_storage):
+    png = make_image("PNG", size=(300, 200))
+    response = owner_client.post(
+        reverse("gallery:upload"), {"files": [upload("page.html", png, "text/html")]}, **JSON
+    )
+    assert response.json()["results"][0]["status"] == "done"
+    photo = Photo.objects.get()
+    head = s3_storage.client().head_object(Bucket=s3_storage.bucket, Key=photo.original.name)
+    assert head["ContentType"] == "image/png"
+    fetched = requests.get(owner_client.get(reverse("gallery:photo_original", args=[photo.pk]))["Location"], timeout=10)
+    assert fetched.headers["Content-Type"] == "image/png"
+    preview = s3_storage.client().head_object(Bucket=s3_storage.bucket, Key=Photo.objects.get().preview.name)
+    assert preview["ContentType"] == "image/jpeg"
+
+
+def test_a_share_link_serves_its_stored_copy_without_location_from_s3(owner_client, client, owner, s3_storage, settings):
+    from analysis.models import PhotoAnalysis
+    from conftest import camera_exif
+    from gallery.models import ShareLink
+
+    data = make_image(size=(800, 600), exif=camera_exif(gps=(("N", (48.0, 51.0, 30.0)), ("E", (2.0, 17.0, 40.0)))))
+    post_photo(owner_client, "eiffel.jpg", data)
+    photo = Photo.objects.get()
+    PhotoAnalysis.objects.create(photo=photo, state="done")
+    owner_client.post(reverse("gallery:share_create"), {"photo": photo.pk})  # the copy is made now
+    photo.refresh_from_db()
+    assert photo.shareable_original.name.endswith("original-without-location.jpg")
+    assert photo.shareable_original.name in s3_storage.keys(f"renditions/{owner.pk}/")
+
+    settings.PICTURA_EXIFTOOL = "/nonexistent/exiftool"  # from here on nothing could strip again
+    link = ShareLink.objects.get()
+    response = client.get(reverse("gallery:shared_file", args=[link.token, photo.pk, "original"]))
+    assert response.status_code == 302 and "X-Amz-Signature=" in response["Location"]
+    fetched = requests.get(response["Location"], timeout=10)
+    assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "image/jpeg"
+    assert fetched.headers["Content-Disposition"] == 'attachment; filename="eiffel.jpg"'
+    shared = Image.open(io.BytesIO(fetched.content))
+    assert shared.format == "JPEG" and not shared.getexif().get_ifd(ExifTags.IFD.GPSInfo)
+
+    owner_client.post(reverse("gallery:photo_delete", args=[photo.pk]))
+    owner_client.post(reverse("gallery:trash_delete", args=[photo.pk]))
+    assert s3_storage.keys(f"renditions/{owner.pk}/{photo.uuid}/") == []

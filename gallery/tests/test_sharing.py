@@ -1,19 +1,40 @@
 import io
+import struct
 from datetime import date, timedelta
 
 import pytest
+from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
-from PIL import ExifTags, Image
+from PIL import ExifTags, Image, PngImagePlugin
 
 from albums.models import Album, AlbumPhoto
 from conftest import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
-from gallery.models import ShareLink
+from analysis.models import PhotoAnalysis
+from gallery.models import Photo, ShareLink
 from gallery.services import photo_ingest
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 GPS = (("N", (48.0, 51.0, 30.0)), ("E", (2.0, 17.0, 40.0)))
+
+
+@pytest.fixture(autouse=True)
+def photos_pass_moderation():
+    """Links show only photos that analysis found clear (test_share_moderation.py proves it).
+    These tests are about sharing itself, so here every new photo counts as analysed and clear."""
+    def analysed_clear(sender, instance, created, **kwargs):
+        if created:
+            PhotoAnalysis.objects.get_or_create(photo=instance, defaults={"state": PhotoAnalysis.State.DONE})
+
+    post_save.connect(analysed_clear, sender=Photo, dispatch_uid="test-analysed-clear")
+    yield
+    post_save.disconnect(sender=Photo, dispatch_uid="test-analysed-clear")
+
+
+def downloaded(response) -> bytes:
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
 
 
 @pytest.fixture
@@ -163,7 +184,7 @@ def test_shared_original_has_no_location_but_the_same_picture(client, owner, pho
 
     response = client.get(file_url(link, photo, "original"))
 
-    shared = response.content
+    shared = downloaded(response)
     assert response["Content-Disposition"] == 'attachment; filename="eiffel.jpg"'
     assert not gps_of(shared)
     assert Image.open(io.BytesIO(shared)).getexif()[ExifTags.Base.Model] == "Canon EOS 40D"
@@ -181,7 +202,7 @@ def test_real_gps_photo_loses_gps_and_xmp_when_shared(client, owner):
     data = (SHARED_PHOTOS / "gps" / "DSCN0010.jpg").read_bytes()
     photo = photo_ingest(owner=owner, upload=upload("DSCN0010.jpg", data))
     link = ShareLink.objects.create(owner=owner, photo=photo)
-    shared = client.get(file_url(link, photo, "original")).content
+    shared = downloaded(client.get(file_url(link, photo, "original")))
     assert gps_of(data) and not gps_of(shared)
     assert b"http://ns.adobe.com/xap/1.0/" not in shared
 
@@ -192,7 +213,7 @@ def test_png_with_location_is_rewritten_without_it(client, owner):
     Image.new("RGB", (40, 30), (10, 200, 30)).save(buffer, "PNG", exif=exif)
     photo = photo_ingest(owner=owner, upload=upload("map.png", buffer.getvalue(), "image/png"))
     link = ShareLink.objects.create(owner=owner, photo=photo)
-    shared = client.get(file_url(link, photo, "original")).content
+    shared = downloaded(client.get(file_url(link, photo, "original")))
     assert gps_of(buffer.getvalue()) and not gps_of(shared)
     assert Image.open(io.BytesIO(shared)).tobytes() == Image.open(buffer).tobytes()
 
@@ -206,3 +227,89 @@ def test_album_page_has_a_copy_link_button(owner_client, owner, album):
 def test_expiry_date_today_still_works_today(owner_client, photo):
     create_link(owner_client, photo=photo.pk, expires_on=date.today().isoformat())
     assert ShareLink.objects.get().status == "active"
+
+
+# --- Location, wherever a file hides it ----------------------------------------------------------
+
+XMP_WITH_GPS = (
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    '<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="48,51.504N" '
+    'exif:GPSLongitude="2,17.67E"/></rdf:RDF></x:xmpmeta>'
+)
+# Text that only the location in each place contains.
+LOCATION_TRACES = [b"51.504N", b"17.67E", b"Paris", b"48.8584"]
+
+
+def _segment(marker: int, payload: bytes) -> bytes:
+    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
+
+
+def jpeg_with_location_everywhere() -> bytes:
+    """EXIF GPS, XMP, extended XMP, IPTC (city) and a motion photo's trailing video."""
+    xmp = XMP_WITH_GPS.encode()
+    extended = b"http://ns.adobe.com/xmp/extension/\x00" + b"0" * 32 + struct.pack(">II", len(xmp), 0) + xmp
+    dataset = b"\x1c\x02\x5a" + struct.pack(">H", 5) + b"Paris"  # IPTC 2:90, City
+    resource = b"8BIM" + struct.pack(">H", 0x0404) + b"\x00\x00" + struct.pack(">I", len(dataset)) + dataset + b"\x00"
+    data = make_image(size=(600, 400), exif=camera_exif(gps=GPS))
+    return (data[:2] + _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00" + xmp) + _segment(0xE1, extended)
+            + _segment(0xED, b"Photoshop 3.0\x00" + resource) + data[2:]
+            + b"\x00\x00\x00\x18ftypmp42 video shot at 48.8584")
+
+
+def png_with_location_everywhere() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_itxt("XML:com.adobe.xmp", XMP_WITH_GPS)
+    info.add_text("Location", "Paris")
+    buffer = io.BytesIO()
+    Image.new("RGB", (60, 40), (10, 200, 30)).save(buffer, "PNG", exif=camera_exif(gps=GPS), pnginfo=info)
+    return buffer.getvalue()
+
+
+def saved_with_location(fmt: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), (200, 20, 30)).save(buffer, fmt, exif=camera_exif(gps=GPS), xmp=XMP_WITH_GPS.encode())
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "name, make, fmt",
+    [
+        ("motion.jpg", jpeg_with_location_everywhere, "JPEG"),
+        ("map.png", png_with_location_everywhere, "PNG"),
+        ("web.webp", lambda: saved_with_location("WEBP"), "WEBP"),
+        ("phone.heic", lambda: saved_with_location("HEIF"), "HEIF"),
+    ],
+)
+def test_location_is_removed_from_every_place_it_hides(client, owner, name, make, fmt):
+    data = make()
+    assert gps_of(data) and any(trace in data for trace in LOCATION_TRACES[:2])
+    photo = photo_ingest(owner=owner, upload=upload(name, data, "application/octet-stream"))
+    link = ShareLink.objects.create(owner=owner, photo=photo)
+
+    shared = downloaded(client.get(file_url(link, photo, "original")))
+
+    assert not gps_of(shared)
+    assert not [trace for trace in LOCATION_TRACES if trace in shared]
+    image, before = Image.open(io.BytesIO(shared)), Image.open(io.BytesIO(data))
+    assert (image.format, image.size) == (fmt, before.size) and "xmp" not in image.info
+    if fmt == "JPEG":
+        assert shared.endswith(b"\xff\xd9")  # nothing after the end of the image
+        assert image.tobytes() == before.tobytes()  # the picture itself is copied, not re-encoded
+
+
+def test_the_copy_without_location_is_made_once_when_the_link_is_made(owner_client, client, owner, photo, settings, media_root):
+    owner_client.post(reverse("gallery:share_create"), {"photo": photo.pk})
+    photo.refresh_from_db()
+    assert (media_root / photo.shareable_original.name).is_file()
+    settings.PICTURA_EXIFTOOL = "/nonexistent/exiftool"  # a second strip would now fail
+    link = ShareLink.objects.get()
+    for _ in range(2):
+        assert not gps_of(downloaded(client.get(file_url(link, photo, "original"))))
+
+
+def test_a_download_not_yet_prepared_says_so(client, owner, photo, settings):
+    settings.PICTURA_EXIFTOOL = "/nonexistent/exiftool"  # the task cannot make the copy
+    link = ShareLink.objects.create(owner=owner, photo=photo)
+    response = client.get(file_url(link, photo, "original"))
+    assert response.status_code == 503 and response["Retry-After"] == "30"
+    assert "The download is being prepared" in response.content.decode()

@@ -173,3 +173,15 @@ def test_sort_at_uses_capture_time_with_its_offset(owner):
     photo = photo_ingest(owner=owner, upload=upload("a.jpg", make_image(exif=camera_exif(offset="-05:00"))))
     assert photo.sort_at == datetime(2021, 6, 1, 17, 30, tzinfo=timezone.utc)
     assert photo.uploaded_at - photo.sort_at > timedelta(days=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_downloads_carry_the_detected_content_type_not_the_clients(owner_client):
+    from conftest import make_image, upload
+
+    png = make_image("PNG", size=(120, 80))
+    owner_client.post(reverse("gallery:upload"), {"files": [upload("notes.html", png, "text/html")]})
+    photo = Photo.objects.get()
+    response = owner_client.get(reverse("gallery:photo_original", args=[photo.pk]))
+    assert response["Content-Type"] == "image/png"
+    assert response["Content-Disposition"] == 'attachment; filename="notes.html"'
