@@ -29,6 +29,7 @@ assets: static/vendor/chart.umd.min.js
 
 ## run: install, migrate and serve http://127.0.0.1:8000 with the embedded defaults
 run: $(VENV)/.runtime-installed .env assets
+	bash scripts/exiftool.sh
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput -v0
 	@echo

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from gallery.models import Photo
@@ -19,6 +20,11 @@ from .auth import provider_logout_url
 from .forms import RegistrationForm
 
 
+def _registrations_rate(group, request):
+    return f"{settings.PICTURA_REGISTRATIONS_PER_HOUR}/h"
+
+
+@ratelimit(key="ip", rate=_registrations_rate, method="POST", block=True)
 def register(request):
     if not settings.PICTURA_LOCAL_LOGIN:
         raise Http404("Accounts are created by signing in with the identity provider.")
@@ -51,6 +57,7 @@ def verify_email(request, token):
 
 @login_required
 @require_POST
+@ratelimit(key="user", rate="3/h", block=True)
 def send_verification(request):
     if request.user.email_verified:
         messages.info(request, "Your address is already confirmed.")
@@ -58,6 +65,15 @@ def send_verification(request):
         services.email_verification_send(user=request.user, site_url=request.build_absolute_uri("/"))
         messages.success(request, f"We sent a new link to {request.user.email}.")
     return redirect("accounts:profile")
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes answers with this once an account or an address has failed too often."""
+    context = {
+        "attempts": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+    }
+    return render(request, "accounts/locked_out.html", context, status=429)
 
 
 @login_required

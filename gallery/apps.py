@@ -10,6 +10,8 @@ class GalleryConfig(AppConfig):
         from PIL import Image
         from pillow_heif import register_heif_opener
 
+        from . import checks  # noqa: F401 - registers the system checks
+
         register_heif_opener()
         # Pillow's own decompression-bomb guard, aligned with the limit uploads are checked
         # against, so every image opened anywhere in the process is bounded.

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_ratelimit.decorators import ratelimit
 
 from albums.services import album_add_photos
 from analysis.models import PhotoAnalysis
@@ -310,7 +311,21 @@ def shared_album_photo(request, token, pk):
     return render(request, "gallery/shared_photo.html", {"link": link, "photo": photo})
 
 
+def _shared_originals_rate(group, request):
+    if request.resolver_match.kwargs["kind"] == "original":
+        return f"{settings.PICTURA_SHARED_DOWNLOADS_PER_MINUTE}/m"
+    return None  # not counted here
+
+
+def _shared_images_rate(group, request):
+    if request.resolver_match.kwargs["kind"] != "original":
+        return f"{settings.PICTURA_SHARED_IMAGES_PER_MINUTE}/m"  # an album page shows many
+    return None
+
+
 @require_GET
+@ratelimit(group="shared-originals", key="ip", rate=_shared_originals_rate, block=True)
+@ratelimit(group="shared-images", key="ip", rate=_shared_images_rate, block=True)
 def shared_file(request, token, pk, kind):
     link, gone = _active_link_or_error_page(request, token)
     if gone:

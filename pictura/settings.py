@@ -9,6 +9,7 @@ which ``make run`` writes on first use). Each cloud part has a real local defaul
 
 A value that cannot be parsed stops start-up with ``ImproperlyConfigured`` naming the variable.
 """
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "storages",
     "mozilla_django_oidc",
+    "axes",
     "accounts",
     "gallery",
     "albums",
@@ -88,6 +90,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: it answers locked-out sign-ins with the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "pictura.urls"
@@ -168,10 +174,11 @@ OIDC_EXEMPT_URLS = ["accounts:logout", "/health"]
 PICTURA_LOCAL_LOGIN = env_bool("PICTURA_LOCAL_LOGIN", True)
 PICTURA_STAFF_GROUP = env.str("PICTURA_STAFF_GROUP", default="staff")
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses locked-out sign-ins before any check
     *(["accounts.auth.PicturaOIDCBackend"] if PICTURA_OIDC_ENABLED else []),
     *(["django.contrib.auth.backends.ModelBackend"] if PICTURA_LOCAL_LOGIN else []),
 ]
-if not AUTHENTICATION_BACKENDS:
+if len(AUTHENTICATION_BACKENDS) == 1:
     raise ImproperlyConfigured("PICTURA_LOCAL_LOGIN is off and OIDC is not configured: nobody could sign in.")
 if PICTURA_OIDC_ENABLED:
     # Re-checks the provider when the ID token has expired (on GET requests).
@@ -194,6 +201,26 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pictura <pictura@loc
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # How long the link that confirms an email address works.
 PICTURA_EMAIL_VERIFICATION_DAYS = env_int("PICTURA_EMAIL_VERIFICATION_DAYS", 3, minimum=1)
+
+# --- Abuse controls ------------------------------------------------------------------------------
+# How many proxies stand between the client and Django, each appending to X-Forwarded-For:
+# 0 when Django is reached directly, 2 behind Elastic Beanstalk's load balancer and nginx.
+PICTURA_PROXY_COUNT = env_int("PICTURA_PROXY_COUNT", 0)
+# django-axes: failed sign-ins (the site's and the admin's) lock out the account and, separately,
+# the address they came from; each lockout ends after this long without another failure.
+AXES_FAILURE_LIMIT = env_int("PICTURA_SIGN_IN_ATTEMPTS", 10, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("PICTURA_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "pictura.client_ip.client_ip"
+AXES_VERBOSE = False
+# django-ratelimit: counters live in the cache (Redis in production, see CACHES).
+RATELIMIT_IP_META_KEY = "pictura.client_ip.client_ip"
+RATELIMIT_VIEW = "pictura.views.rate_limited"
+PICTURA_REGISTRATIONS_PER_HOUR = env_int("PICTURA_REGISTRATIONS_PER_HOUR", 5, minimum=1)
+PICTURA_SHARED_DOWNLOADS_PER_MINUTE = env_int("PICTURA_SHARED_DOWNLOADS_PER_MINUTE", 30, minimum=1)
+PICTURA_SHARED_IMAGES_PER_MINUTE = env_int("PICTURA_SHARED_IMAGES_PER_MINUTE", 600, minimum=1)
 
 # Storage quota per tier, in megabytes (0: no limit). Tiers are set from Cognito groups.
 PICTURA_TIER_QUOTAS_MB = {
@@ -275,8 +302,21 @@ PICTURA_ANALYSIS_MAX_ATTEMPTS = env_int("PICTURA_ANALYSIS_MAX_ATTEMPTS", 5, mini
 # Tag each photo once its renditions exist; off, photos are tagged only by `manage.py reindex`.
 PICTURA_ANALYSE_UPLOADS = env_bool("PICTURA_ANALYSE_UPLOADS", True)
 
-# --- Tasks ------------------------------------------------------------------------------------
+# --- Cache (rate-limit counters) ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                          "KEY_PREFIX": env.str("PICTURA_CELERY_QUEUE", default="pictura")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SILENCED_SYSTEM_CHECKS = [
+    # django-ratelimit knows only django-redis and memcached. Django's own Redis cache counts
+    # atomically too; without Redis the site is one process, whose memory cache is shared.
+    "django_ratelimit.E003",
+    "django_ratelimit.W001",
+]
+
+# --- Tasks ------------------------------------------------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 # Lets several deployments (or test runs) share one Redis without taking each other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = env.str("PICTURA_CELERY_QUEUE", default="pictura")
@@ -301,9 +341,43 @@ SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", False)
 SECURE_REDIRECT_EXEMPT = [r"^health$"]
 SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0
+# Asking browsers to preload HSTS is hard to take back: only when the operator says so.
+SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", False)
+if not SECURE_HSTS_PRELOAD:
+    SILENCED_SYSTEM_CHECKS.append("security.W021")  # "SECURE_HSTS_PRELOAD is not set"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+
+
+def _origin(url: str) -> str:
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}" if rest else ""
+
+
+# Content-Security-Policy (django-csp): scripts and styles only from this site's own files, no
+# inline code. Images may come from S3, where the file views redirect to presigned URLs; forms
+# may lead to the identity provider (sign-in and sign-out go through it).
+_s3_origins = []
+if AWS_STORAGE_BUCKET_NAME:
+    _endpoint = DEFAULT_STORAGE["OPTIONS"]["endpoint_url"]
+    _s3_origins = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+_provider_origins = sorted({
+    _origin(url) for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT) if url
+})
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:", *_s3_origins],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'", *_provider_origins],
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -81,6 +81,9 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# --- ExifTool, which strips locations from shared originals ---------------------------------------
+bash scripts/exiftool.sh
+
 "$PY" manage.py collectstatic --noinput -v0
 
 status=0

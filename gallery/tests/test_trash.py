@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from albums.models import Album, AlbumPhoto
+from analysis.models import PhotoAnalysis
 from conftest import files_under
 from gallery.models import Photo, ShareLink
 
@@ -22,6 +23,8 @@ def trashed(owner, add_photos):
 
 def test_trashed_photos_appear_nowhere_but_the_trash(owner_client, owner, add_photos):
     kept, trashed = add_photos(owner, 2)
+    for photo in (kept, trashed):  # analysed and clear, so that share links may show them
+        PhotoAnalysis.objects.create(photo=photo, state=PhotoAnalysis.State.DONE)
     album = Album.objects.create(owner=owner, title="A")
     AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo=p) for p in (kept, trashed)])
     link = ShareLink.objects.create(owner=owner, photo=trashed)

@@ -47,7 +47,29 @@ def test_a_bad_setting_stops_start_up_with_a_clear_message(name, value, message)
     assert f"ImproperlyConfigured: {message}" in done.stderr
 
 
-def test_procfile_runs_gunicorn_on_port_8000_and_a_celery_worker():
+def test_procfile_runs_gunicorn_on_loopback_port_8000_and_a_celery_worker():
     processes = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
-    assert processes["web"].startswith("gunicorn pictura.wsgi:application --bind 0.0.0.0:8000")
+    # Only nginx, on the same instance, talks to gunicorn.
+    assert processes["web"].startswith("gunicorn pictura.wsgi:application --bind 127.0.0.1:8000")
     assert processes["worker"].startswith("celery -A pictura worker")
+
+
+def _setting(name, env):
+    done = manage("shell", "-c", f"from django.conf import settings; print(settings.{name})", env=env)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip().splitlines()[-1]
+
+
+def test_hsts_preload_only_when_asked_for():
+    env = {**os.environ, **PRODUCTION_ENV}
+    assert _setting("SECURE_HSTS_PRELOAD", env) == "False"
+    assert _setting("SECURE_HSTS_PRELOAD", {**env, "DJANGO_HSTS_PRELOAD": "true"}) == "True"
+
+
+@pytest.mark.django_db
+def test_pages_carry_a_content_security_policy_without_inline_script(client, admin_client):
+    for response in (client.get("/accounts/login/"), admin_client.get("/admin/")):
+        policy = dict(part.strip().split(" ", 1) for part in response["Content-Security-Policy"].split(";"))
+        assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+        assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+        assert "unsafe" not in response["Content-Security-Policy"]
