@@ -226,6 +226,18 @@ def test_an_expired_id_token_from_the_provider_is_refused(settings):
     assert not User.objects.exists()
 
 
+class QuietHandler(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def serve_on_loopback(handler) -> tuple[HTTPServer, str]:
+    """Serve ``handler`` on a free loopback port from a daemon thread: (server, base URL)."""
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
 class JWKSServer:
     """A JWKS endpoint on loopback publishing one RSA key of ours, to sign test tokens with."""
 
@@ -234,19 +246,15 @@ class JWKSServer:
         jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key()))
         body = json.dumps({"keys": [{**jwk, "alg": "RS256", "use": "sig", "kid": "test"}]}).encode()
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def do_GET(self):
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/jwks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, base = serve_on_loopback(Handler)
+        self.url = f"{base}/jwks"
 
 
 @pytest.fixture
@@ -384,7 +392,7 @@ class ProviderProxy:
         self.rewrite_userinfo = lambda claims: claims
         proxy = self
 
-        class Handler(BaseHTTPRequestHandler):
+        class Handler(QuietHandler):
             def _forward(self, method):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if self.path.startswith("/oauth2/token"):
@@ -407,12 +415,7 @@ class ProviderProxy:
             def do_POST(self):
                 self._forward("POST")
 
-            def log_message(self, *args):
-                pass
-
-        self.server = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.server, self.url = serve_on_loopback(Handler)
 
 
 @pytest.fixture

@@ -296,3 +296,19 @@ def test_album_list_shows_only_my_albums(stranger_client, album):
 def test_an_off_site_next_url_is_not_followed(owner_client, owner, album, add_photos):
     response = select(owner_client, "add", add_photos(owner, 1), target=album, next_url="https://evil.example/")
     assert response["Location"] == "/"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_zip_entries_are_dated_within_what_zip_can_hold(owner_client, owner, album, add_photos):
+    from datetime import datetime, timezone
+
+    future, past = add_photos(owner, 2)
+    Photo.objects.filter(pk=future.pk).update(sort_at=datetime(2150, 6, 1, tzinfo=timezone.utc))
+    Photo.objects.filter(pk=past.pk).update(sort_at=datetime(1900, 6, 1, tzinfo=timezone.utc))
+    AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo=p) for p in (future, past)])
+
+    response = owner_client.get(reverse("albums:download", args=[album.pk]))
+
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    assert sorted(info.date_time[0] for info in archive.infolist()) == [1980, 2107]
+    assert archive.testzip() is None
