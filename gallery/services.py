@@ -16,7 +16,7 @@ from django.utils import timezone
 from analysis.models import PhotoAnalysis
 from analysis.services import photo_add_manual_tags, photo_queue_analysis
 
-from .imaging import CONTENT_TYPES, ImageRejected, LocationNotRemoved, inspect_image, render_renditions, without_location
+from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo, ShareLink
 
 logger = logging.getLogger(__name__)

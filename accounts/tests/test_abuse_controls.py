@@ -62,15 +62,19 @@ def test_behind_proxies_the_forwarded_address_counts_not_a_forged_one(settings, 
     assert neighbour.status_code == 302
 
 
+def register(client, name):
+    password = "a long pass phrase 77"
+    data = {"username": name, "email": f"{name}@example.org", "password1": password, "password2": password}
+    return client.post(reverse("accounts:register"), data)
+
+
 def test_registration_is_throttled_per_address(settings):
     settings.PICTURA_REGISTRATIONS_PER_HOUR = 2
     client = Client(REMOTE_ADDR="10.3.3.3")
-    for i in range(2):
-        client.post(reverse("accounts:register"), {"username": f"u{i}", "email": f"u{i}@example.org",
-                                                   "password1": "a long pass phrase 77", "password2": "a long pass phrase 77"})
+    for name in ("u1", "u2"):
+        register(client, name)
         client.post(reverse("accounts:logout"))
-    response = client.post(reverse("accounts:register"), {"username": "u9", "email": "u9@example.org",
-                                                         "password1": "a long pass phrase 77", "password2": "a long pass phrase 77"})
+    response = register(client, "u9")
     assert response.status_code == 429 and "Slow down a little" in response.content.decode()
     assert User.objects.count() == 2
     assert client.get(reverse("accounts:register")).status_code == 200  # the form still shows
