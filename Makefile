@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test bench superuser clean assets
+.PHONY: run test check bench superuser clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ run: $(VENV)/.runtime-installed .env assets
 ## test: install what the tests need, start their servers, run the whole suite
 test: $(VENV)/.dev-installed .env assets
 	bash scripts/test.sh
+
+## check: the fast loop while working: lint, the import contract, the tests that need no server
+check: $(VENV)/.dev-installed .env
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -q -m "not (s3 or worker or browser or slow)"
 
 ## bench: ingest throughput against the bare decode rate
 bench: $(VENV)/.runtime-installed .env

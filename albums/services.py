@@ -134,7 +134,7 @@ def album_zip_chunks(photos):
     photos = list(photos)
     sink = _ChunkSink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for photo, name in zip(photos, unique_archive_names(p.original_filename for p in photos)):
+        for photo, name in zip(photos, unique_archive_names(p.original_filename for p in photos), strict=True):
             # Clamped to what ZIP can date: cameras with an unset clock say 1970, broken ones 2150.
             date_time = min(max(photo.sort_at.timetuple()[:6], ZIP_FIRST_DATE), ZIP_LAST_DATE)
             info = zipfile.ZipInfo(name, date_time=date_time)

@@ -49,7 +49,7 @@ def _stats_page(request, *, title, charts, data, data_url):
                 "label": label,
                 "kind": kind,
                 "unit": data[key].get("unit", ""),
-                "rows": list(zip(data[key]["labels"], data[key]["values"])),
+                "rows": list(zip(data[key]["labels"], data[key]["values"], strict=True)),
                 "has_data": any(data[key]["values"]),
             }
             for key, label, kind in charts
@@ -77,7 +77,9 @@ def user_stats_data(request):
 @require_GET
 def site_stats(request):
     data = stats.site_statistics(_range_key(request))
-    return _stats_page(request, title="Site statistics", charts=SITE_CHARTS, data=data, data_url=reverse("analysis:site_stats_data"))
+    return _stats_page(
+        request, title="Site statistics", charts=SITE_CHARTS, data=data, data_url=reverse("analysis:site_stats_data")
+    )
 
 
 @staff_member_required

@@ -25,9 +25,8 @@ def main():
     args = parser.parse_args()
 
     work = setup_throwaway_django()
-    from django.utils import timezone
-
     from django.contrib.auth import get_user_model
+    from django.utils import timezone
 
     from albums.models import Album, AlbumPhoto
     from albums.services import album_zip_chunks

@@ -66,9 +66,8 @@ def main():
 
     setup_throwaway_django(DJANGO_ALLOWED_HOSTS="testserver")
     from django.conf import settings
-    from django.test import Client
-
     from django.contrib.auth import get_user_model
+    from django.test import Client
 
     user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-1")
     middle = fill_library(user, args.photos)

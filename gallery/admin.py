@@ -17,7 +17,9 @@ from .models import Photo, ShareLink
 class AnalysisInline(admin.StackedInline):
     model = PhotoAnalysis
     can_delete = False
-    readonly_fields = ["state", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count", "moderation_labels"]
+    readonly_fields = [
+        "state", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count", "moderation_labels",
+    ]
     fields = ["state", "moderation", *readonly_fields[1:]]
 
 
@@ -25,7 +27,10 @@ class AnalysisInline(admin.StackedInline):
 class PhotoAdmin(admin.ModelAdmin):
     list_display = ["thumbnail_tag", "__str__", "owner", "analysis_state", "moderation_state", "uploaded_at", "in_trash"]
     list_display_links = ["thumbnail_tag", "__str__"]
-    list_filter = ["analysis__moderation", "analysis__state", "renditions_state", "image_format", ("deleted_at", admin.EmptyFieldListFilter), "uploaded_at"]
+    list_filter = [
+        "analysis__moderation", "analysis__state", "renditions_state", "image_format",
+        ("deleted_at", admin.EmptyFieldListFilter), "uploaded_at",
+    ]
     search_fields = ["title", "original_filename", "owner__username", "sha256", "photo_tags__tag__name"]
     list_select_related = ["owner", "analysis"]
     raw_id_fields = ["owner"]

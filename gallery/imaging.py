@@ -9,7 +9,7 @@ import re
 import struct
 import subprocess
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps
@@ -371,7 +371,7 @@ def _as_exposure(value) -> str:
 
 
 # The oldest surviving photograph is from 1826 or 1827; a camera clock can run a little ahead.
-EARLIEST_CAPTURE = datetime(1826, 1, 1, tzinfo=timezone.utc)
+EARLIEST_CAPTURE = datetime(1826, 1, 1, tzinfo=UTC)
 CAPTURE_CLOCK_SLACK = timedelta(days=1)
 
 
@@ -379,7 +379,7 @@ def plausible_capture_date(moment: datetime | None) -> datetime | None:
     """``moment`` if a photo can have been taken then, else None."""
     if moment is None:
         return None
-    latest = datetime.now(timezone.utc) + CAPTURE_CLOCK_SLACK
+    latest = datetime.now(UTC) + CAPTURE_CLOCK_SLACK
     return moment if EARLIEST_CAPTURE <= moment <= latest else None
 
 
@@ -389,7 +389,7 @@ def _as_datetime(value, offset) -> datetime | None:
         moment = datetime.strptime(text[:19], "%Y:%m:%d %H:%M:%S")
         moment = moment.replace(tzinfo=_as_timezone(_as_text(offset, 10)))
         # In UTC, as the database keeps it, 9999-12-31 23:59 at -01:00 would be year 10000.
-        moment.astimezone(timezone.utc)
+        moment.astimezone(UTC)
     except (ValueError, OverflowError):
         return None  # also the "0000:00:00 00:00:00" that cameras write when the clock is unset
     return plausible_capture_date(moment)
@@ -402,7 +402,7 @@ def _as_timezone(offset: str) -> timezone:
         hours, minutes = offset[1:].split(":")
         return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
     except (IndexError, ValueError):
-        return timezone.utc
+        return UTC
 
 
 def _as_coordinate(dms, ref, limit: int) -> float | None:

@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from conftest import make_image, upload
 from gallery.services import photo_ingest
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db
 

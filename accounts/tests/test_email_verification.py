@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from conftest import free_port
+from pictura.testing.servers import free_port
 
 pytestmark = pytest.mark.django_db(transaction=True)  # emails leave after the commit
 

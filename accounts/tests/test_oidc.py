@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from accounts.auth import PicturaOIDCBackend, provider_logout_url
 from accounts.models import User
-from conftest import make_image, upload
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -293,7 +293,9 @@ def test_tokens_that_must_be_refused(jwks, case, message):
         "wrong audience": lambda: id_token(jwks.key, aud="some-other-app"),
         "expired": lambda: id_token(jwks.key, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600),
         "wrong issuer": lambda: id_token(jwks.key, iss="http://evil.test"),
-        "HS256": lambda: jwt.encode({"sub": "s1", "aud": "pictura"}, "pictura-secret-long-enough-for-hmac-256-bits", algorithm="HS256"),
+        "HS256": lambda: jwt.encode(
+            {"sub": "s1", "aud": "pictura"}, "pictura-secret-long-enough-for-hmac-256-bits", algorithm="HS256"
+        ),
     }[case]()
     with pytest.raises(SuspiciousOperation, match=message):
         PicturaOIDCBackend().verify_token(token, nonce="n")
@@ -364,7 +366,9 @@ def test_an_expired_session_is_checked_again_with_the_provider(oidc):
 def test_storage_quota_of_the_tier_is_enforced_at_upload(settings, owner_client, owner):
     settings.PICTURA_TIER_QUOTAS_MB = {"basic": 1, "core": 0, "full": 0}
     half_megabyte = make_image() + bytes(600 * 1024)
-    first = owner_client.post(reverse("gallery:upload"), {"files": [upload("a.jpg", half_megabyte)]}, HTTP_ACCEPT="application/json")
+    first = owner_client.post(
+        reverse("gallery:upload"), {"files": [upload("a.jpg", half_megabyte)]}, HTTP_ACCEPT="application/json"
+    )
     assert first.json()["results"][0]["status"] == "done"
     second = owner_client.post(
         reverse("gallery:upload"), {"files": [upload("b.jpg", make_image(color=(1, 2, 3)) + bytes(600 * 1024))]},

@@ -1,6 +1,7 @@
 import io
 import re
 import zipfile
+from datetime import UTC
 
 import pytest
 from django.db import connection
@@ -9,8 +10,8 @@ from django.urls import reverse
 
 from albums.models import Album, AlbumPhoto
 from albums.services import ZIP_CHUNK, album_zip_chunks, unique_archive_names
-from conftest import make_image, upload
 from gallery.models import Photo
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -300,11 +301,11 @@ def test_an_off_site_next_url_is_not_followed(owner_client, owner, album, add_ph
 
 @pytest.mark.django_db(transaction=True)
 def test_zip_entries_are_dated_within_what_zip_can_hold(owner_client, owner, album, add_photos):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     future, past = add_photos(owner, 2)
-    Photo.objects.filter(pk=future.pk).update(sort_at=datetime(2150, 6, 1, tzinfo=timezone.utc))
-    Photo.objects.filter(pk=past.pk).update(sort_at=datetime(1900, 6, 1, tzinfo=timezone.utc))
+    Photo.objects.filter(pk=future.pk).update(sort_at=datetime(2150, 6, 1, tzinfo=UTC))
+    Photo.objects.filter(pk=past.pk).update(sort_at=datetime(1900, 6, 1, tzinfo=UTC))
     AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo=p) for p in (future, past)])
 
     response = owner_client.get(reverse("albums:download", args=[album.pk]))

@@ -7,8 +7,8 @@ from skimage import data as samples
 from analysis.models import PhotoAnalysis, PhotoTag
 from analysis.taggers import TaggerError, get_tagger
 from analysis.tasks import analyse_photo
-from conftest import make_image, upload
 from gallery.services import photo_ingest
+from pictura.testing.images import make_image, upload
 
 
 @pytest.fixture(scope="module")

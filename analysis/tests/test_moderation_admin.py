@@ -2,8 +2,8 @@ import pytest
 from django.urls import reverse
 
 from analysis.models import PhotoAnalysis
-from conftest import files_under
 from gallery.models import Photo, ShareLink
+from pictura.testing.factories import files_under
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -71,7 +71,16 @@ def test_moderators_see_renditions_through_the_admin(moderator_client, flagged):
     assert response.status_code == 200
 
 
-@pytest.mark.parametrize("url_name", ["admin:gallery_photo_changelist", "admin:analysis_phototoreview_changelist", "admin:albums_album_changelist", "admin:analysis_tag_changelist", "admin:accounts_user_changelist"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:gallery_photo_changelist",
+        "admin:analysis_phototoreview_changelist",
+        "admin:albums_album_changelist",
+        "admin:analysis_tag_changelist",
+        "admin:accounts_user_changelist",
+    ],
+)
 def test_admin_is_for_staff_only(owner_client, moderator_client, url_name):
     assert owner_client.get(reverse(url_name)).status_code == 302  # to the admin's login
     assert moderator_client.get(reverse(url_name)).status_code == 200

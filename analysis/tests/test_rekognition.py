@@ -14,9 +14,9 @@ from analysis.models import PhotoAnalysis, PhotoTag
 from analysis.taggers import TaggerError, TaggerUnavailable, forget_taggers, get_tagger
 from analysis.taggers.rekognition import RekognitionTagger
 from analysis.tasks import analyse_photo
-from conftest import make_image, upload
 from gallery.models import Photo, ShareLink
 from gallery.services import photo_ingest
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -109,7 +109,8 @@ def test_request_parameters_come_from_settings(aws, photo, settings):
     settings.PICTURA_REKOGNITION_MIN_CONFIDENCE = 55
     tagger = get_tagger("rekognition")
     with Stubber(tagger.client) as stubber:
-        stubber.add_response("detect_labels", LABELS, {"Image": {"Bytes": tagger.image_of(photo)["Bytes"]}, "MaxLabels": 7, "MinConfidence": 55})
+        expected = {"Image": {"Bytes": tagger.image_of(photo)["Bytes"]}, "MaxLabels": 7, "MinConfidence": 55}
+        stubber.add_response("detect_labels", LABELS, expected)
         stubber.add_response("detect_moderation_labels", NO_MODERATION)
         stubber.add_response("detect_faces", FACES)
         tagger.analyse(photo)

@@ -2,8 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from analysis.models import PhotoTag, Tag
 from albums.models import Album, AlbumPhoto
+from analysis.models import PhotoTag, Tag
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -3,17 +3,18 @@ import io
 import resource
 import struct
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from conftest import camera_exif, files_under, make_image, upload
-from gallery.bounded import LimitExceeded, run_bounded
 from gallery import imaging
+from gallery.bounded import LimitExceeded, run_bounded
 from gallery.imaging import ImageRejected, inspect_image, jpeg_layout
 from gallery.models import Photo
+from pictura.testing.factories import files_under
+from pictura.testing.images import camera_exif, make_image, upload
 
 JSON = {"HTTP_ACCEPT": "application/json"}
 
@@ -157,7 +158,7 @@ def test_impossible_capture_dates_are_left_empty(details):
 def test_a_plausible_date_with_its_offset_is_kept():
     data = make_image(exif=exif_with(DateTimeOriginal="1900:05:01 10:00:00", OffsetTimeOriginal="+02:00"))
     taken = inspect_image(io.BytesIO(data), size=len(data)).metadata.taken_at
-    assert taken.astimezone(timezone.utc) == datetime(1900, 5, 1, 8, tzinfo=timezone.utc)
+    assert taken.astimezone(UTC) == datetime(1900, 5, 1, 8, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("exposure", [5e-324, 1e-30, 1e300])

@@ -1,12 +1,12 @@
 import io
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from PIL import Image
 
-from conftest import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos
 from gallery.imaging import ImageRejected, inspect_image, render_renditions
+from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos
 
 
 def inspect_bytes(data: bytes):
@@ -28,7 +28,7 @@ def test_reads_camera_exif_from_a_jpeg():
 
 def test_capture_time_without_offset_is_taken_as_utc():
     facts = inspect_bytes(make_image(exif=camera_exif(taken="2019:12:31 23:59:58")))
-    assert facts.metadata.taken_at == datetime(2019, 12, 31, 23, 59, 58, tzinfo=timezone.utc)
+    assert facts.metadata.taken_at == datetime(2019, 12, 31, 23, 59, 58, tzinfo=UTC)
 
 
 def test_unset_camera_clock_gives_no_date():
@@ -105,7 +105,7 @@ def test_real_camera_photos_have_make_model_and_date(camera):
 def test_real_canon_40d_photo():
     meta = inspect_bytes((SHARED_PHOTOS / "cameras" / "Canon_40D.jpg").read_bytes()).metadata
     assert (meta.camera_make, meta.camera_model) == ("Canon", "Canon EOS 40D")
-    assert meta.taken_at == datetime(2008, 5, 30, 15, 56, 1, tzinfo=timezone.utc)
+    assert meta.taken_at == datetime(2008, 5, 30, 15, 56, 1, tzinfo=UTC)
 
 
 @needs_shared_photos

@@ -8,8 +8,8 @@ import requests
 from django.urls import reverse
 from PIL import ExifTags, Image
 
-from conftest import make_image, upload
 from gallery.models import Photo
+from pictura.testing.images import make_image, upload
 
 pytestmark = [pytest.mark.s3, pytest.mark.django_db(transaction=True)]
 
@@ -128,8 +128,8 @@ def test_s3_keeps_the_detected_content_type_not_the_clients(owner_client, owner,
 
 def test_a_share_link_serves_its_stored_copy_without_location_from_s3(owner_client, client, owner, s3_storage, settings):
     from analysis.models import PhotoAnalysis
-    from conftest import camera_exif
     from gallery.models import ShareLink
+    from pictura.testing.images import camera_exif
 
     data = make_image(size=(800, 600), exif=camera_exif(gps=(("N", (48.0, 51.0, 30.0)), ("E", (2.0, 17.0, 40.0)))))
     post_photo(owner_client, "eiffel.jpg", data)

@@ -1,4 +1,4 @@
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
@@ -52,8 +52,8 @@ def test_source_album_and_capture_dates(owner_client, owner, add_photos):
     tag(c, "cat", source="local")
     album = Album.objects.create(owner=owner, title="Pets")
     AlbumPhoto.objects.create(album=album, photo=b)
-    Photo.objects.filter(pk=a.pk).update(sort_at=datetime(2020, 5, 1, tzinfo=timezone.utc))
-    Photo.objects.filter(pk=c.pk).update(sort_at=datetime(2021, 5, 1, tzinfo=timezone.utc))
+    Photo.objects.filter(pk=a.pk).update(sort_at=datetime(2020, 5, 1, tzinfo=UTC))
+    Photo.objects.filter(pk=c.pk).update(sort_at=datetime(2021, 5, 1, tzinfo=UTC))
 
     assert found(owner_client, tag="dog", source="rekognition") == {a}
     assert found(owner_client, source="local") == {c}

@@ -6,9 +6,9 @@ from django.urls import reverse
 from albums.models import Album, AlbumPhoto
 from analysis.models import HiddenContent, PhotoAnalysis
 from analysis.services import photo_analyse
-from conftest import make_image, upload
 from gallery.models import Photo, ShareLink
 from gallery.services import photo_ingest
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -9,10 +9,10 @@ from django.utils import timezone
 from PIL import ExifTags, Image, PngImagePlugin
 
 from albums.models import Album, AlbumPhoto
-from conftest import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 from analysis.models import PhotoAnalysis
 from gallery.models import Photo, ShareLink
 from gallery.services import photo_ingest
+from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -159,7 +159,9 @@ def test_stranger_cannot_revoke_or_list_my_links(stranger_client, owner, photo):
     assert list(stranger_client.get(reverse("gallery:shared_links")).context["links"]) == []
 
 
-@pytest.mark.parametrize("name, args, method", [("shared_links", [], "get"), ("share_create", [], "post"), ("share_revoke", [1], "post")])
+@pytest.mark.parametrize(
+    "name, args, method", [("shared_links", [], "get"), ("share_create", [], "post"), ("share_revoke", [1], "post")]
+)
 def test_link_management_needs_sign_in(client, name, args, method):
     response = getattr(client, method)(reverse(f"gallery:{name}", args=args))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))

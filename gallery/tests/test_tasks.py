@@ -1,9 +1,10 @@
 import pytest
 
-from conftest import files_under, make_image, upload
 from gallery.models import Photo
 from gallery.services import photo_ingest
 from gallery.tasks import generate_renditions
+from pictura.testing.factories import files_under
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 
 from albums.models import Album, AlbumPhoto
 from analysis.models import PhotoAnalysis
-from conftest import files_under
 from gallery.models import Photo, ShareLink
+from pictura.testing.factories import files_under
+from pictura.testing.images import upload
 
 pytestmark = pytest.mark.django_db(transaction=True)  # renditions exist, so files can be counted
 
@@ -123,8 +124,6 @@ def test_empty_trash_command_deletes_only_what_expired(owner, add_photos, media_
 
 def test_uploading_a_photo_that_is_in_the_trash_says_where_it_is(owner_client, owner, trashed, media_root):
     data = (media_root / trashed.original.name).read_bytes()
-    from conftest import upload
-
     response = owner_client.post(
         reverse("gallery:upload"), {"files": [upload("again.png", data, "image/png")]}, HTTP_ACCEPT="application/json"
     )

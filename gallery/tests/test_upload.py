@@ -5,8 +5,9 @@ from django.urls import reverse
 from PIL import Image
 
 from analysis.models import PhotoTag
-from conftest import SHARED_PHOTOS, camera_exif, files_under, make_image, needs_shared_photos, upload
 from gallery.models import Photo
+from pictura.testing.factories import files_under
+from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)  # renditions run after the real commit
 

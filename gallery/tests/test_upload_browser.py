@@ -2,8 +2,8 @@
 import pytest
 from playwright.sync_api import expect
 
-from conftest import make_image
 from gallery.models import Photo
+from pictura.testing.images import make_image
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

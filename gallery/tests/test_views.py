@@ -1,13 +1,14 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from conftest import camera_exif, files_under, make_image, upload
 from gallery.models import Photo
 from gallery.services import photo_ingest
+from pictura.testing.factories import files_under
+from pictura.testing.images import camera_exif, make_image, upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -108,7 +109,8 @@ def test_gallery_query_count_does_not_grow_with_photos(owner_client, owner):
 
 def test_photo_page_shows_metadata_and_neighbours(owner_client, owner):
     photos = [
-        photo_ingest(owner=owner, upload=upload(f"{day}.jpg", make_image(color=(day, 5, 5), exif=camera_exif(taken=f"2020:01:{day:02d} 10:00:00"))))
+        photo_ingest(owner=owner, upload=upload(f"{day}.jpg", make_image(color=(day, 5, 5), exif=camera_exif(
+            taken=f"2020:01:{day:02d} 10:00:00"))))
         for day in (1, 2, 3)
     ]
     response = owner_client.get(photos[1].get_absolute_url())
@@ -171,7 +173,7 @@ def test_delete_asks_first_then_moves_the_photo_to_the_trash(owner_client, photo
 
 def test_sort_at_uses_capture_time_with_its_offset(owner):
     photo = photo_ingest(owner=owner, upload=upload("a.jpg", make_image(exif=camera_exif(offset="-05:00"))))
-    assert photo.sort_at == datetime(2021, 6, 1, 17, 30, tzinfo=timezone.utc)
+    assert photo.sort_at == datetime(2021, 6, 1, 17, 30, tzinfo=UTC)
     assert photo.uploaded_at - photo.sort_at > timedelta(days=1)
 
 

@@ -6,8 +6,10 @@ from PIL import Image
 from skimage import data as samples
 
 from analysis.models import PhotoAnalysis, PhotoTag
-from conftest import files_under, upload, wait_for
 from gallery.models import Photo
+from pictura.testing.factories import files_under
+from pictura.testing.images import upload
+from pictura.testing.servers import wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

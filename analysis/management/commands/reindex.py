@@ -1,5 +1,6 @@
 import time
-from datetime import datetime, time as day_start
+from datetime import datetime
+from datetime import time as day_start
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
