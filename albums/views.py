@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -11,6 +9,7 @@ from django.views.decorators.http import require_GET, require_POST
 from gallery.forms import ShareLinkForm
 from gallery.services import photos_move_to_trash
 from pictura.forms_feedback import message_form_errors, posted_next_url
+from pictura.pagination import page_of
 
 from . import services
 from .forms import AlbumDeleteForm, AlbumForm, PhotoSelectionForm
@@ -43,7 +42,7 @@ def album_create(request):
 @require_GET
 def album_detail(request, pk):
     album = get_album_for_user(request, pk)
-    page = Paginator(album.visible_photos(), settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, album.visible_photos())
     ctx = {
         "album": album,
         "page": page,

@@ -5,6 +5,7 @@ from . import views
 app_name = "analysis"
 
 urlpatterns = [
+    path("search/", views.search, name="search"),
     path("tags/", views.tags, name="tags"),
     path("stats/", views.user_stats, name="stats"),
     path("stats/data.json", views.user_stats_data, name="stats_data"),

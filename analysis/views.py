@@ -5,7 +5,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from pictura.pagination import page_of
+
 from . import stats
+from .forms import SearchForm
 from .models import Tag
 
 # (key, title, Chart.js type) of each chart, in page order.
@@ -23,6 +26,22 @@ SITE_CHARTS = [
     ("users_by_tier", "Users by tier", "doughnut"),
     ("moderation_queue", "Moderation queue", "bar"),
 ]
+
+
+@login_required
+@require_GET
+def search(request):
+    form = SearchForm(request.GET or None, user=request.user)
+    page = page_of(request, form.results()) if form.has_criteria() else None
+    query = request.GET.copy()
+    query.pop("page", None)
+    ctx = {
+        "form": form,
+        "page": page,
+        "query": query.urlencode(),
+        "target_albums": request.user.albums.only("id", "title"),
+    }
+    return render(request, "analysis/search.html", ctx)
 
 
 @login_required
@@ -55,7 +74,7 @@ def _stats_page(request, *, title, charts, data, data_url):
             for key, label, kind in charts
         ],
         "data_url": f"{data_url}?range={range_key}",
-        "search_url": reverse("gallery:search"),
+        "search_url": reverse("analysis:search"),
     }
     return render(request, "analysis/stats.html", ctx)
 

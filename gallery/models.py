@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -39,30 +39,6 @@ class PhotoQuerySet(models.QuerySet):
         # sort_at is the capture date, or the upload time when the photo has none; id breaks ties
         # so that pagination and previous/next agree on one total order.
         return self.order_by("-sort_at", "-id")
-
-    def tagged(self, name: str, *, source: str = ""):
-        """Photos with this tag (from this source, if given). Chained calls mean AND."""
-        from analysis.models import PhotoTag  # analysis builds on gallery
-
-        tags = PhotoTag.objects.filter(photo=OuterRef("pk"), tag__name=name)
-        return self.filter(Exists(tags.filter(source=source) if source else tags))
-
-    def with_tags_from(self, source: str):
-        from analysis.models import PhotoTag
-
-        return self.filter(Exists(PhotoTag.objects.filter(photo=OuterRef("pk"), source=source)))
-
-    def matching_term(self, term: str):
-        """Photos whose tag is this word, or whose title, file name or description contains it."""
-        from analysis.models import PhotoTag, normalise_tag_name
-
-        tagged = PhotoTag.objects.filter(photo=OuterRef("pk"), tag__name=normalise_tag_name(term))
-        return self.filter(
-            Exists(tagged)
-            | Q(title__icontains=term)
-            | Q(original_filename__icontains=term)
-            | Q(description__icontains=term)
-        )
 
     def totals(self) -> dict:
         """Photos outside the trash, photos in it, and the bytes of all originals stored."""

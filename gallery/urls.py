@@ -7,7 +7,6 @@ app_name = "gallery"
 urlpatterns = [
     path("", views.index, name="index"),
     path("upload/", views.upload, name="upload"),
-    path("search/", views.search, name="search"),
     path("photos/<int:pk>/", views.photo_detail, name="photo"),
     path("photos/<int:pk>/edit/", views.photo_edit, name="photo_edit"),
     path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),

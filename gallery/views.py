@@ -3,7 +3,6 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
@@ -14,10 +13,11 @@ from django_ratelimit.decorators import ratelimit
 from albums.services import album_add_photos
 from analysis.models import PhotoAnalysis
 from pictura.forms_feedback import message_form_errors, posted_next_url
+from pictura.pagination import page_of
 
 from . import services
 from .files import stored_file_response
-from .forms import PhotoEditForm, SearchForm, ShareLinkForm, UploadForm
+from .forms import PhotoEditForm, ShareLinkForm, UploadForm
 from .imaging import max_upload_bytes
 from .models import Photo, ShareLink
 
@@ -34,27 +34,9 @@ def get_photo_for_user(request, pk: int, *, in_trash: bool = False) -> Photo:
 @require_GET
 def index(request):
     photos = Photo.objects.visible_to(request.user).newest_first()
-    page = Paginator(photos, settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, photos)
     ctx = {"page": page, "target_albums": request.user.albums.only("id", "title")}
     return render(request, "gallery/index.html", ctx)
-
-
-@login_required
-@require_GET
-def search(request):
-    form = SearchForm(request.GET or None, user=request.user)
-    page = None
-    if form.has_criteria():
-        page = Paginator(form.results(), settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    ctx = {
-        "form": form,
-        "page": page,
-        "query": query.urlencode(),
-        "target_albums": request.user.albums.only("id", "title"),
-    }
-    return render(request, "gallery/search.html", ctx)
 
 
 @dataclass
@@ -162,7 +144,7 @@ def photo_delete(request, pk):
 @require_GET
 def trash(request):
     photos = Photo.objects.in_trash_of(request.user).order_by("-deleted_at", "-id")
-    page = Paginator(photos, settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, photos)
     return render(request, "gallery/trash.html", {"page": page, "trash_days": settings.PICTURA_TRASH_DAYS})
 
 
@@ -296,7 +278,7 @@ def shared(request, token):
     if link.photo_id:
         photo = _shared_photo(link, link.photo_id)
         return render(request, "gallery/shared_photo.html", {"link": link, "photo": photo})
-    page = Paginator(link.shared_photos(), settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    page = page_of(request, link.shared_photos())
     return render(request, "gallery/shared_album.html", {"link": link, "album": link.album, "page": page})
 
 

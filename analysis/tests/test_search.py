@@ -12,7 +12,7 @@ from gallery.models import Photo
 
 pytestmark = pytest.mark.django_db
 
-SEARCH = reverse("gallery:search")
+SEARCH = reverse("analysis:search")
 
 
 def tag(photo, *names, source="manual"):
