@@ -1,9 +1,61 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
 
 from gallery.admin import PhotoAdmin
+from gallery.models import Photo
 
 from .models import HiddenContent, PhotoAnalysis, PhotoTag, PhotoToReview, Tag
+from .services import photos_queue_analysis, photos_set_moderation
+
+
+class AnalysisInline(admin.StackedInline):
+    model = PhotoAnalysis
+    can_delete = False
+    readonly_fields = [
+        "state", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count", "moderation_labels",
+    ]
+    fields = ["state", "moderation", *readonly_fields[1:]]
+
+
+class AnalysedPhotoAdmin(PhotoAdmin):
+    """The photo admin with what analysis knows: state, moderation, tags, and the actions."""
+
+    list_display = [*PhotoAdmin.list_display[:3], "analysis_state", "moderation_state", *PhotoAdmin.list_display[3:]]
+    list_filter = ["analysis__moderation", "analysis__state", *PhotoAdmin.list_filter]
+    search_fields = [*PhotoAdmin.search_fields, "photo_tags__tag__name"]
+    list_select_related = [*PhotoAdmin.list_select_related, "analysis"]
+    inlines = [AnalysisInline]
+    actions = ["approve", "hide", "reanalyse", *PhotoAdmin.actions]
+
+    @admin.display(description="analysis", ordering="analysis__state")
+    def analysis_state(self, photo):
+        analysis = getattr(photo, "analysis", None)
+        return analysis.get_state_display() if analysis else "—"
+
+    @admin.display(description="moderation", ordering="analysis__moderation")
+    def moderation_state(self, photo):
+        analysis = getattr(photo, "analysis", None)
+        return analysis.get_moderation_display() if analysis else "—"
+
+    @admin.action(description="Approve: shareable again, out of the queue", permissions=["change"])
+    def approve(self, request, queryset):
+        count = photos_set_moderation(queryset, PhotoAnalysis.Moderation.APPROVED)
+        self.message_user(request, f"Approved {count} photo(s).", messages.SUCCESS)
+
+    @admin.action(description="Hide: never shared, out of the queue", permissions=["change"])
+    def hide(self, request, queryset):
+        count = photos_set_moderation(queryset, PhotoAnalysis.Moderation.HIDDEN)
+        self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
+
+    @admin.action(description="Analyse again", permissions=["change"])
+    def reanalyse(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        photos_queue_analysis(ids)
+        self.message_user(request, f"Queued {len(ids)} photo(s) for analysis.", messages.SUCCESS)
+
+
+admin.site.unregister(Photo)
+admin.site.register(Photo, AnalysedPhotoAdmin)
 
 
 @admin.register(Tag)
@@ -37,7 +89,7 @@ class PhotoAnalysisAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhotoToReview)
-class ModerationQueueAdmin(PhotoAdmin):
+class ModerationQueueAdmin(AnalysedPhotoAdmin):
     """Flagged photos, oldest first; approving or hiding takes them out of the queue."""
 
     def get_queryset(self, request):

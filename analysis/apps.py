@@ -9,6 +9,7 @@ class AnalysisConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from . import receivers  # noqa: F401 - connects them
         from .taggers import TAGGERS
 
         if settings.PICTURA_TAGGER not in TAGGERS:

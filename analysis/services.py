@@ -81,12 +81,14 @@ def photo_analysis_record_failure(*, photo_id: int, error: str, final: bool) -> 
     )
 
 
-def photo_queue_analysis(*, photo_id: int, tagger_name: str | None = None) -> None:
-    """Mark the photo waiting and queue its analysis once the current transaction commits."""
+def photos_queue_analysis(photo_ids, *, tagger_name: str | None = None) -> None:
+    """Mark the photos waiting and queue their analysis once the current transaction commits."""
     from .tasks import analyse_photo  # tasks import this module
 
-    photos_mark_for_analysis([photo_id])
-    transaction.on_commit(lambda: analyse_photo.delay(photo_id, tagger_name))
+    photo_ids = list(photo_ids)
+    photos_mark_for_analysis(photo_ids)
+    for photo_id in photo_ids:
+        transaction.on_commit(lambda photo_id=photo_id: analyse_photo.delay(photo_id, tagger_name))
 
 
 def photos_mark_for_analysis(photo_ids, *, batch: int = 500) -> None:

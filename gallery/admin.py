@@ -5,39 +5,25 @@ from django.shortcuts import get_object_or_404
 from django.urls import re_path, reverse
 from django.utils.html import format_html
 
-from analysis.models import PhotoAnalysis
-from analysis.services import photos_mark_for_analysis, photos_set_moderation
-from analysis.tasks import analyse_photo
-
 from . import services
 from .files import stored_file_response
 from .models import Photo, ShareLink
 
 
-class AnalysisInline(admin.StackedInline):
-    model = PhotoAnalysis
-    can_delete = False
-    readonly_fields = [
-        "state", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count", "moderation_labels",
-    ]
-    fields = ["state", "moderation", *readonly_fields[1:]]
-
-
 @admin.register(Photo)
 class PhotoAdmin(admin.ModelAdmin):
-    list_display = ["thumbnail_tag", "__str__", "owner", "analysis_state", "moderation_state", "uploaded_at", "in_trash"]
+    """Photos as files and rows. The analysis app registers its extension of this class, with
+    tags, analysis state and the moderation actions, in its place."""
+
+    list_display = ["thumbnail_tag", "__str__", "owner", "uploaded_at", "in_trash"]
     list_display_links = ["thumbnail_tag", "__str__"]
-    list_filter = [
-        "analysis__moderation", "analysis__state", "renditions_state", "image_format",
-        ("deleted_at", admin.EmptyFieldListFilter), "uploaded_at",
-    ]
-    search_fields = ["title", "original_filename", "owner__username", "sha256", "photo_tags__tag__name"]
-    list_select_related = ["owner", "analysis"]
+    list_filter = ["renditions_state", "image_format", ("deleted_at", admin.EmptyFieldListFilter), "uploaded_at"]
+    search_fields = ["title", "original_filename", "owner__username", "sha256"]
+    list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     readonly_fields = ["uuid", "sha256", "original", "thumbnail", "preview", "uploaded_at", "preview_tag"]
     date_hierarchy = "sort_at"
-    inlines = [AnalysisInline]
-    actions = ["approve", "hide", "reanalyse", "delete_for_good"]
+    actions = ["delete_for_good"]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -58,16 +44,6 @@ class PhotoAdmin(admin.ModelAdmin):
             return "not ready"
         url = reverse("admin:gallery_photo_rendition", args=[photo.pk, "preview"])
         return format_html('<img src="{}" style="max-width:480px" alt="">', url)
-
-    @admin.display(description="analysis", ordering="analysis__state")
-    def analysis_state(self, photo):
-        analysis = getattr(photo, "analysis", None)
-        return analysis.get_state_display() if analysis else "—"
-
-    @admin.display(description="moderation", ordering="analysis__moderation")
-    def moderation_state(self, photo):
-        analysis = getattr(photo, "analysis", None)
-        return analysis.get_moderation_display() if analysis else "—"
 
     @admin.display(boolean=True, description="in trash")
     def in_trash(self, photo):
@@ -91,24 +67,6 @@ class PhotoAdmin(admin.ModelAdmin):
         if not rendition:
             raise Http404("Not ready.")
         return stored_file_response(rendition, content_type="image/jpeg")
-
-    @admin.action(description="Approve: shareable again, out of the queue", permissions=["change"])
-    def approve(self, request, queryset):
-        count = photos_set_moderation(queryset, PhotoAnalysis.Moderation.APPROVED)
-        self.message_user(request, f"Approved {count} photo(s).", messages.SUCCESS)
-
-    @admin.action(description="Hide: never shared, out of the queue", permissions=["change"])
-    def hide(self, request, queryset):
-        count = photos_set_moderation(queryset, PhotoAnalysis.Moderation.HIDDEN)
-        self.message_user(request, f"Hid {count} photo(s).", messages.SUCCESS)
-
-    @admin.action(description="Analyse again", permissions=["change"])
-    def reanalyse(self, request, queryset):
-        ids = list(queryset.values_list("pk", flat=True))
-        photos_mark_for_analysis(ids)
-        for pk in ids:
-            analyse_photo.delay(pk)
-        self.message_user(request, f"Queued {len(ids)} photo(s) for analysis.", messages.SUCCESS)
 
     @admin.action(description="Delete for good, with their files", permissions=["delete"])
     def delete_for_good(self, request, queryset):

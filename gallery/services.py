@@ -6,18 +6,17 @@ from dataclasses import asdict
 from datetime import datetime, time, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from analysis.models import PhotoAnalysis
-from analysis.services import photo_add_manual_tags, photo_queue_analysis
+from analysis.services import photo_add_manual_tags
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo, ShareLink
+from .signals import renditions_ready
 
 logger = logging.getLogger(__name__)
 
@@ -170,8 +169,7 @@ def photo_generate_renditions(*, photo: Photo) -> None:
             _delete_quietly(name)
         raise StorageUnavailable(str(exc)) from exc
     photo.mark_renditions(Photo.Renditions.READY, **names)
-    if settings.PICTURA_ANALYSE_UPLOADS and not PhotoAnalysis.objects.filter(photo=photo).exists():
-        photo_queue_analysis(photo_id=photo.pk)
+    renditions_ready.send(sender=Photo, photo=photo)
 
 
 def photo_update(*, photo: Photo, title: str, description: str) -> Photo:

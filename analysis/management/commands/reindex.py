@@ -9,7 +9,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from analysis.models import PhotoAnalysis
-from analysis.services import photos_mark_for_analysis
+from analysis.services import photos_mark_for_analysis, photos_queue_analysis
 from analysis.taggers import TAGGERS
 from analysis.tasks import analyse_photo
 from gallery.models import Photo
@@ -39,13 +39,12 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write(f"Would analyse {len(ids)} photo(s){self.describe(options)}.")
             return
-        # Pending first: whatever an interrupted run leaves is what `reindex` picks up next.
-        photos_mark_for_analysis(ids)
         if options["queue"]:
-            for pk in ids:
-                analyse_photo.delay(pk, options["tagger"])
+            photos_queue_analysis(ids, tagger_name=options["tagger"])
             self.stdout.write(f"Queued {len(ids)} photo(s){self.describe(options)} for the workers.")
             return
+        # Pending first: whatever an interrupted run leaves is what `reindex` picks up next.
+        photos_mark_for_analysis(ids)
         self.run_inline(ids, options["tagger"])
 
     def selected_photos(self, options):

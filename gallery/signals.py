@@ -1,0 +1,6 @@
+"""What the gallery announces to the apps that build on it, so that it never calls up to them."""
+from django.dispatch import Signal
+
+# Sent with photo=... once a photo's thumbnail and preview are stored (the analysis app then
+# tags it).
+renditions_ready = Signal()
