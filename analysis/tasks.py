@@ -1,18 +1,12 @@
-import random
-
 from celery import shared_task
 from celery.signals import worker_process_init
 from django.conf import settings
 
 from gallery.models import Photo
+from pictura.tasks import retry_with_backoff
 
 from .services import photo_analyse, photo_analysis_record_failure
 from .taggers import TaggerError, TaggerUnavailable, get_tagger
-
-
-def backoff_seconds(retries: int) -> float:
-    """Exponential backoff with jitter: about 5 s, 10 s, 20 s... capped at 10 minutes."""
-    return min(600, 5 * 2**retries) * random.uniform(0.8, 1.2)
 
 
 @shared_task(bind=True, acks_late=True)
@@ -33,11 +27,10 @@ def analyse_photo(self, photo_id: int, tagger_name: str | None = None) -> None:
             return
         except TaggerUnavailable as exc:
             error = exc
-    attempts = settings.PICTURA_ANALYSIS_MAX_ATTEMPTS
-    final = self.request.retries + 1 >= attempts
+    retries_allowed = settings.PICTURA_ANALYSIS_MAX_ATTEMPTS - 1
+    final = self.request.retries >= retries_allowed
     photo_analysis_record_failure(photo_id=photo_id, error=str(error), final=final)
-    if not final:
-        raise self.retry(exc=error, countdown=backoff_seconds(self.request.retries), max_retries=attempts - 1)
+    retry_with_backoff(self, error, max_retries=retries_allowed)
 
 
 @worker_process_init.connect

@@ -70,7 +70,9 @@ class ImageFacts:
 
 
 @dataclass
-class Renditions:
+class RenderedJpegs:
+    """The JPEG bytes of a thumbnail and a preview, before they are stored."""
+
     thumbnail: bytes
     preview: bytes
 
@@ -421,7 +423,7 @@ def _as_coordinate(dms, ref, limit: int) -> float | None:
 # --- Renditions -------------------------------------------------------------------------------
 
 
-def render_renditions(fileobj) -> Renditions:
+def render_renditions(fileobj) -> RenderedJpegs:
     """A square thumbnail and a preview of the long side PREVIEW_SIZE, both JPEG, oriented.
 
     The decode is already within 2× of the preview size (draft mode), so a Hamming filter for
@@ -438,7 +440,7 @@ def render_renditions(fileobj) -> Renditions:
     # A panorama's preview can be shorter than the thumbnail: crop from the larger decode then.
     source = preview if min(preview.size) >= THUMBNAIL_SIZE else oriented
     thumbnail = ImageOps.fit(source, (THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BOX)
-    return Renditions(
+    return RenderedJpegs(
         thumbnail=_jpeg_bytes(thumbnail, quality=80, icc_profile=icc_profile),
         preview=_jpeg_bytes(preview, quality=85, icc_profile=icc_profile),
     )

@@ -2,6 +2,8 @@ import logging
 
 from celery import shared_task
 
+from pictura.tasks import retry_with_backoff
+
 from .imaging import LocationNotRemoved
 from .models import Photo
 from .services import StorageUnavailable, photo_generate_renditions, photo_prepare_shareable_original
@@ -18,10 +20,8 @@ def generate_renditions(self, photo_id: int) -> None:
     try:
         photo_generate_renditions(photo=photo)
     except StorageUnavailable as exc:
-        if self.request.retries >= self.max_retries:
-            photo.mark_renditions(Photo.Renditions.FAILED)
-            return
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+        retry_with_backoff(self, exc)
+        photo.mark_renditions(Photo.Renditions.FAILED)
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)
@@ -33,7 +33,5 @@ def prepare_shareable_original(self, photo_id: int) -> None:
     try:
         photo_prepare_shareable_original(photo=photo)
     except (StorageUnavailable, LocationNotRemoved) as exc:
-        if self.request.retries >= self.max_retries:
-            logger.error("Gave up making the shareable original of photo %s: %s", photo_id, exc)
-            return
-        raise self.retry(exc=exc, countdown=2**self.request.retries) from exc
+        retry_with_backoff(self, exc)
+        logger.error("Gave up making the shareable original of photo %s: %s", photo_id, exc)

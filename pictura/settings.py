@@ -9,6 +9,7 @@ which ``make run`` writes on first use). Each cloud part has a real local defaul
 
 A value that cannot be parsed stops start-up with ``ImproperlyConfigured`` naming the variable.
 """
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-environ.Env.read_env(BASE_DIR / ".env")  # real environment variables win over the file
+if os.environ.get("PICTURA_DOTENV", "on") != "off":  # pictura/test_settings.py turns it off
+    environ.Env.read_env(BASE_DIR / ".env")  # real environment variables win over the file
 env = environ.Env()
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -10,6 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 
 # What production sets: .ebextensions/01_pictura.config plus the `eb setenv` line in the README.
 PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "pictura.settings",
     "DJANGO_DEBUG": "false",
     "DJANGO_SECURE_SSL_REDIRECT": "true",
     "DJANGO_HSTS_SECONDS": "31536000",
@@ -73,3 +74,9 @@ def test_pages_carry_a_content_security_policy_without_inline_script(client, adm
         assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
         assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
         assert "unsafe" not in response["Content-Security-Policy"]
+
+
+def test_tests_never_read_the_developers_env_file(settings):
+    assert os.environ["PICTURA_DOTENV"] == "off"
+    assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    assert settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
