@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Album, AlbumPhoto
+from .models import Album, AlbumPhoto, ShareLink
 
 
 class AlbumPhotoInline(admin.TabularInline):
@@ -15,3 +15,12 @@ class AlbumAdmin(admin.ModelAdmin):
     search_fields = ["title", "owner__username"]
     raw_id_fields = ["owner", "cover"]
     inlines = [AlbumPhotoInline]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "owner", "created_at", "expires_at", "revoked_at", "view_count"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "include_location"]
+    search_fields = ["owner__username", "token"]
+    raw_id_fields = ["owner", "photo", "album"]
+    readonly_fields = ["token", "view_count", "last_viewed_at"]

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 
 from .models import Album
 
@@ -71,3 +72,21 @@ class PhotoSelectionForm(forms.Form):
         if action == "move" and data.get("source") and data.get("source") == data.get("target"):
             self.add_error("target", "Choose another album to move the photos to.")
         return data
+
+
+class ShareLinkForm(forms.Form):
+    expires_on = forms.DateField(
+        required=False,
+        label="Expires after",
+        help_text="Optional: the link stops working after this day.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    include_location = forms.BooleanField(
+        required=False, label="Include location (GPS) in downloaded originals"
+    )
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day and day < timezone.localdate():
+            raise forms.ValidationError("Choose today or a day in the future.")
+        return day

@@ -1,7 +1,10 @@
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.urls import reverse
+from django.utils import timezone
 
 from gallery.models import Photo
 
@@ -70,3 +73,98 @@ def attach_cover_photos(albums) -> list:
         chosen = photos.get(album.cover_id)
         album.cover_photo = chosen if chosen and not chosen.in_trash else photos.get(album.newest_photo_id)
     return albums
+
+
+def new_share_token() -> str:
+    return secrets.token_urlsafe(32)  # 256 bits: not guessable, not enumerable
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def not_revoked(self):
+        return self.filter(revoked_at__isnull=True)
+
+
+class ShareLink(models.Model):
+    """A link that shows one photo or one album to anyone who has it, without signing in."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        EXPIRED = "expired", "Expired"
+        REVOKED = "revoked", "Revoked"
+        OWNER_INACTIVE = "owner_inactive", "Owner's account deactivated"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    token = models.CharField(max_length=64, unique=True, default=new_share_token, editable=False)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    album = models.ForeignKey(Album, null=True, blank=True, on_delete=models.CASCADE, related_name="share_links")
+    expires_at = models.DateTimeField(null=True, blank=True)
+    include_location = models.BooleanField(
+        default=False, help_text="Leave GPS data in downloaded originals."
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    view_count = models.PositiveIntegerField(default=0)
+    last_viewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        db_table = "gallery_sharelink"  # made by the gallery app, where share links began
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(photo__isnull=False, album__isnull=True) | Q(photo__isnull=True, album__isnull=False),
+                name="sharelink_one_target",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Link to {self.target}"
+
+    def get_absolute_url(self):
+        return reverse("sharing:shared", args=[self.token])
+
+    @property
+    def target(self):
+        return self.photo or self.album
+
+    @property
+    def status(self) -> str:
+        if self.revoked_at:
+            return self.Status.REVOKED
+        if not self.owner.is_active:
+            return self.Status.OWNER_INACTIVE
+        if self.expires_at and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        return self.Status.ACTIVE
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])
+
+    def record_view(self):
+        ShareLink.objects.filter(pk=self.pk).update(
+            view_count=models.F("view_count") + 1, last_viewed_at=timezone.now()
+        )
+
+    def target_photos(self):
+        """The photos this link is about, outside the trash, whatever moderation said."""
+        if self.photo_id:
+            return Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
+        return self.album.visible_photos()
+
+    def shared_photos(self):
+        """The photos this link shows. Moderation fails closed: only a photo that analysis
+        found clear, or that a moderator approved; never one waiting for analysis, one whose
+        analysis failed, nor everything when analysis is off. (The states are the analysis
+        app's, spelled out here because that app builds on this one.)"""
+        return self.target_photos().filter(
+            Q(analysis__moderation="approved") | Q(analysis__state="done", analysis__moderation="clear")
+        )

@@ -1,13 +1,15 @@
-"""Organising photos into albums, and streaming an album as a ZIP archive."""
+"""Organising photos into albums, streaming an album as a ZIP archive, and share links."""
 import zipfile
+from datetime import datetime, time, timedelta
 from pathlib import PurePath
 
 from django.db import transaction
+from django.utils import timezone
 
 from gallery.models import Photo
-from gallery.services import photos_move_to_trash
+from gallery.services import photos_move_to_trash, queue_shareable_originals
 
-from .models import Album, AlbumPhoto
+from .models import Album, AlbumPhoto, ShareLink
 
 ZIP_CHUNK = 1024 * 1024
 # The DOS date a ZIP entry carries runs from 1980 to 2107.
@@ -144,3 +146,19 @@ def album_zip_chunks(photos):
                     yield sink.take()
             yield sink.take()
     yield sink.take()
+
+
+def share_link_create(*, owner, photo=None, album=None, expires_on=None, include_location=False) -> ShareLink:
+    """A new link to one of the owner's photos or albums, valid through ``expires_on``."""
+    if (photo or album).owner_id != owner.pk:
+        raise PermissionError("Only the owner can share this.")
+    expires_at = None
+    if expires_on:
+        next_day = datetime.combine(expires_on + timedelta(days=1), time.min)
+        expires_at = timezone.make_aware(next_day)
+    link = ShareLink.objects.create(
+        owner=owner, photo=photo, album=album, expires_at=expires_at, include_location=include_location
+    )
+    if not include_location:
+        queue_shareable_originals(link.target_photos().filter(shareable_original="").values_list("pk", flat=True))
+    return link

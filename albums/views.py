@@ -6,7 +6,6 @@ from django.template.defaultfilters import pluralize
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
-from gallery.forms import ShareLinkForm
 from gallery.services import photos_move_to_trash
 from pictura.forms_feedback import message_form_errors, posted_next_url
 from pictura.pagination import page_of
@@ -47,8 +46,6 @@ def album_detail(request, pk):
         "album": album,
         "page": page,
         "other_albums": Album.objects.owned_by(request.user).exclude(pk=album.pk).only("id", "title"),
-        "share_links": album.share_links.not_revoked(),
-        "share_form": ShareLinkForm(),
     }
     return render(request, "albums/album_detail.html", ctx)
 

@@ -7,7 +7,7 @@ from django.utils.html import format_html
 
 from . import services
 from .files import stored_file_response
-from .models import Photo, ShareLink
+from .models import Photo
 
 
 @admin.register(Photo)
@@ -74,12 +74,3 @@ class PhotoAdmin(admin.ModelAdmin):
         self.message_user(request, f"Deleted {deleted} photo(s) and their files.", messages.SUCCESS)
         if failures:
             self.message_user(request, f"{failures} photo(s) could not be deleted: storage is unavailable.", messages.ERROR)
-
-
-@admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "owner", "created_at", "expires_at", "revoked_at", "view_count"]
-    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "include_location"]
-    search_fields = ["owner__username", "token"]
-    raw_id_fields = ["owner", "photo", "album"]
-    readonly_fields = ["token", "view_count", "last_viewed_at"]

@@ -1,5 +1,4 @@
 from django import forms
-from django.utils import timezone
 
 from analysis.services import parse_tag_list
 
@@ -46,21 +45,3 @@ class PhotoEditForm(forms.ModelForm):
         model = Photo
         fields = ["title", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
-
-
-class ShareLinkForm(forms.Form):
-    expires_on = forms.DateField(
-        required=False,
-        label="Expires after",
-        help_text="Optional: the link stops working after this day.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    include_location = forms.BooleanField(
-        required=False, label="Include location (GPS) in downloaded originals"
-    )
-
-    def clean_expires_on(self):
-        day = self.cleaned_data["expires_on"]
-        if day and day < timezone.localdate():
-            raise forms.ValidationError("Choose today or a day in the future.")
-        return day

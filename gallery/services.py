@@ -3,7 +3,6 @@ import hashlib
 import logging
 import uuid
 from dataclasses import asdict
-from datetime import datetime, time, timedelta
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile, File
@@ -15,7 +14,7 @@ from django.utils import timezone
 from analysis.services import photo_add_manual_tags
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
-from .models import Photo, ShareLink
+from .models import Photo
 from .signals import renditions_ready
 
 logger = logging.getLogger(__name__)
@@ -222,22 +221,6 @@ def _delete_quietly(name: str) -> None:
         default_storage.delete(name)
     except STORAGE_ERRORS:
         logger.exception("Could not remove %s from storage; it is now an orphan", name)
-
-
-def share_link_create(*, owner, photo=None, album=None, expires_on=None, include_location=False) -> ShareLink:
-    """A new link to one of the owner's photos or albums, valid through ``expires_on``."""
-    if (photo or album).owner_id != owner.pk:
-        raise PermissionError("Only the owner can share this.")
-    expires_at = None
-    if expires_on:
-        next_day = datetime.combine(expires_on + timedelta(days=1), time.min)
-        expires_at = timezone.make_aware(next_day)
-    link = ShareLink.objects.create(
-        owner=owner, photo=photo, album=album, expires_at=expires_at, include_location=include_location
-    )
-    if not include_location:
-        queue_shareable_originals(link.target_photos().filter(shareable_original="").values_list("pk", flat=True))
-    return link
 
 
 def photo_prepare_shareable_original(*, photo: Photo) -> None:

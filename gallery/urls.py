@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import path
 
 from . import views
 
@@ -13,16 +13,6 @@ urlpatterns = [
     path("photos/<int:pk>/original/", views.photo_original, name="photo_original"),
     path("photos/<int:pk>/thumbnail.jpg", views.photo_thumbnail, name="photo_thumbnail"),
     path("photos/<int:pk>/preview.jpg", views.photo_preview, name="photo_preview"),
-    path("shared/", views.shared_links, name="shared_links"),
-    path("shared/new/", views.share_create, name="share_create"),
-    path("shared/<int:pk>/revoke/", views.share_revoke, name="share_revoke"),
-    path("s/<slug:token>/", views.shared, name="shared"),
-    path("s/<slug:token>/photos/<int:pk>/", views.shared_album_photo, name="shared_photo"),
-    re_path(
-        r"^s/(?P<token>[\w-]+)/photos/(?P<pk>\d+)/(?P<kind>thumbnail|preview|original)/$",
-        views.shared_file,
-        name="shared_file",
-    ),
     path("trash/", views.trash, name="trash"),
     path("trash/empty/", views.trash_empty, name="trash_empty"),
     path("trash/<int:pk>/restore/", views.trash_restore, name="trash_restore"),

@@ -8,18 +8,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
-from django_ratelimit.decorators import ratelimit
 
 from albums.services import album_add_photos
 from analysis.models import PhotoAnalysis
-from pictura.forms_feedback import message_form_errors, posted_next_url
 from pictura.pagination import page_of
 
 from . import services
 from .files import stored_file_response
-from .forms import PhotoEditForm, ShareLinkForm, UploadForm
+from .forms import PhotoEditForm, UploadForm
 from .imaging import max_upload_bytes
-from .models import Photo, ShareLink
+from .models import Photo
 
 
 def get_photo_for_user(request, pk: int, *, in_trash: bool = False) -> Photo:
@@ -107,8 +105,6 @@ def photo_detail(request, pk):
         "analysis": PhotoAnalysis.objects.filter(photo=photo).first(),
         "in_albums": photo.albums.only("id", "title"),
         "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
-        "share_links": photo.share_links.not_revoked(),
-        "share_form": ShareLinkForm(),
     }
     return render(request, "gallery/photo_detail.html", ctx)
 
@@ -208,124 +204,3 @@ def photo_thumbnail(request, pk):
 @require_GET
 def photo_preview(request, pk):
     return _rendition_response(request, pk, "preview")
-
-
-# --- Sharing ----------------------------------------------------------------------------------
-
-
-@login_required
-@require_POST
-def share_create(request):
-    from albums.views import get_album_for_user  # albums builds on gallery, not the reverse
-
-    form = ShareLinkForm(request.POST)
-    if "album" in request.POST:
-        target = {"album": get_album_for_user(request, _as_pk(request.POST["album"]))}
-    else:
-        target = {"photo": get_photo_for_user(request, _as_pk(request.POST.get("photo")))}
-    back = f"{next(iter(target.values())).get_absolute_url()}#sharing"
-    if not form.is_valid():
-        message_form_errors(request, form)
-        return redirect(back)
-    services.share_link_create(owner=request.user, **target, **form.cleaned_data)
-    messages.success(request, "Link created: copy it below and send it to anyone you like.")
-    return redirect(back)
-
-
-def _as_pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404("No such photo or album.") from None
-
-
-@login_required
-@require_GET
-def shared_links(request):
-    links = ShareLink.objects.owned_by(request.user).select_related("photo", "album")
-    return render(request, "gallery/shared_links.html", {"links": links})
-
-
-@login_required
-@require_POST
-def share_revoke(request, pk):
-    link = get_object_or_404(ShareLink.objects.owned_by(request.user), pk=pk)
-    link.revoke()
-    messages.success(request, "The link was revoked: it shows nothing any more.")
-    return redirect(posted_next_url(request, reverse("gallery:shared_links")))
-
-
-def _active_link_or_error_page(request, token):
-    """(link, None) for a link that may show something, else (None, the page to answer with)."""
-    link = ShareLink.objects.select_related("photo", "album", "owner").filter(token=token).first()
-    if link is None:
-        raise Http404("No such link.")
-    if link.status != ShareLink.Status.ACTIVE:
-        return None, render(request, "gallery/shared_gone.html", {"status": link.status}, status=410)
-    return link, None
-
-
-def _shared_photo(link, pk) -> Photo:
-    return get_object_or_404(link.shared_photos(), pk=pk)
-
-
-@require_GET
-def shared(request, token):
-    link, gone = _active_link_or_error_page(request, token)
-    if gone:
-        return gone
-    link.record_view()
-    if link.photo_id:
-        photo = _shared_photo(link, link.photo_id)
-        return render(request, "gallery/shared_photo.html", {"link": link, "photo": photo})
-    page = page_of(request, link.shared_photos())
-    return render(request, "gallery/shared_album.html", {"link": link, "album": link.album, "page": page})
-
-
-@require_GET
-def shared_album_photo(request, token, pk):
-    link, gone = _active_link_or_error_page(request, token)
-    if gone:
-        return gone
-    if not link.album_id:
-        raise Http404("This link shares a single photo.")
-    photo = _shared_photo(link, pk)
-    return render(request, "gallery/shared_photo.html", {"link": link, "photo": photo})
-
-
-def _shared_originals_rate(group, request):
-    if request.resolver_match.kwargs["kind"] == "original":
-        return f"{settings.PICTURA_SHARED_DOWNLOADS_PER_MINUTE}/m"
-    return None  # not counted here
-
-
-def _shared_images_rate(group, request):
-    if request.resolver_match.kwargs["kind"] != "original":
-        return f"{settings.PICTURA_SHARED_IMAGES_PER_MINUTE}/m"  # an album page shows many
-    return None
-
-
-@require_GET
-@ratelimit(group="shared-originals", key="ip", rate=_shared_originals_rate, block=True)
-@ratelimit(group="shared-images", key="ip", rate=_shared_images_rate, block=True)
-def shared_file(request, token, pk, kind):
-    link, gone = _active_link_or_error_page(request, token)
-    if gone:
-        return gone
-    photo = _shared_photo(link, pk)
-    if kind == "original":
-        if not link.include_location and not photo.shareable_original:
-            # Made by a task when the link was created; a photo added to the album since then
-            # gets its copy now. Without workers the task has already run when this returns.
-            services.queue_shareable_originals([photo.pk])
-            photo.refresh_from_db(fields=["shareable_original"])
-            if not photo.shareable_original:
-                response = render(request, "gallery/shared_preparing.html", {"link": link, "photo": photo}, status=503)
-                response["Retry-After"] = "30"
-                return response
-        original = photo.original if link.include_location else photo.shareable_original
-        return stored_file_response(original, download_name=photo.original_filename, content_type=photo.content_type)
-    rendition = getattr(photo, kind)  # renditions carry no EXIF, so no location either
-    if not rendition:
-        raise Http404("This rendition is not ready yet.")
-    return stored_file_response(rendition, content_type="image/jpeg")

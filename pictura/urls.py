@@ -8,6 +8,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("oidc/", include(oidc_urlpatterns)),
     path("albums/", include("albums.urls")),
+    path("", include("albums.sharing_urls")),
     path("", include("analysis.urls")),
     path("", include("gallery.urls")),
 ]

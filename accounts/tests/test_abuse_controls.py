@@ -4,7 +4,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
-from gallery.models import ShareLink
+from albums.models import ShareLink
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +88,8 @@ def test_anonymous_shared_downloads_are_throttled(settings, owner, add_photos):
     PhotoAnalysis.objects.create(photo=photo, state="done")
     link = ShareLink.objects.create(owner=owner, photo=photo, include_location=True)
     visitor = Client(REMOTE_ADDR="10.4.4.4")
-    original = reverse("gallery:shared_file", args=[link.token, photo.pk, "original"])
+    original = reverse("sharing:file", args=[link.token, photo.pk, "original"])
     assert [visitor.get(original).status_code for _ in range(3)] == [200, 200, 429]
-    preview_url = reverse("gallery:shared_file", args=[link.token, photo.pk, "thumbnail"])
+    preview_url = reverse("sharing:file", args=[link.token, photo.pk, "thumbnail"])
     assert visitor.get(preview_url).status_code != 429  # images have their own, larger allowance
     assert Client(REMOTE_ADDR="10.4.4.5").get(original).status_code == 200

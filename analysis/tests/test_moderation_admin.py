@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from albums.models import ShareLink
 from analysis.models import PhotoAnalysis
-from gallery.models import Photo, ShareLink
+from gallery.models import Photo
 from pictura.testing.factories import files_under
 
 pytestmark = pytest.mark.django_db(transaction=True)

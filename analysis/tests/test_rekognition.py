@@ -10,11 +10,12 @@ import pytest
 from botocore.stub import Stubber
 from django.urls import reverse
 
+from albums.models import ShareLink
 from analysis.models import PhotoAnalysis, PhotoTag
 from analysis.taggers import TaggerError, TaggerUnavailable, forget_taggers, get_tagger
 from analysis.taggers.rekognition import RekognitionTagger
 from analysis.tasks import analyse_photo
-from gallery.models import Photo, ShareLink
+from gallery.models import Photo
 from gallery.services import photo_ingest
 from pictura.testing.images import make_image, upload
 
@@ -165,7 +166,7 @@ def test_unsafe_content_flags_the_photo_and_share_links_stop_serving_it(aws, own
     assert analysis.moderation_labels == [{"name": "Explicit Nudity", "confidence": 93.1}]
     assert "held for review" in owner_client.get(photo.get_absolute_url()).content.decode()
     assert client.get(link.get_absolute_url()).status_code == 404
-    assert client.get(reverse("gallery:shared_file", args=[link.token, photo.pk, "preview"])).status_code == 404
+    assert client.get(reverse("sharing:file", args=[link.token, photo.pk, "preview"])).status_code == 404
 
 
 def test_moderation_below_the_threshold_does_not_flag(aws, photo, settings):

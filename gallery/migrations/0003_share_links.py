@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import gallery.models
+import albums.models  # new_share_token moved there with ShareLink (gallery 0006)
 
 
 class Migration(migrations.Migration):
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             name='ShareLink',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('token', models.CharField(default=gallery.models.new_share_token, editable=False, max_length=64, unique=True)),
+                ('token', models.CharField(default=albums.models.new_share_token, editable=False, max_length=64, unique=True)),
                 ('expires_at', models.DateTimeField(blank=True, null=True)),
                 ('include_location', models.BooleanField(default=False, help_text='Leave GPS data in downloaded originals.')),
                 ('revoked_at', models.DateTimeField(blank=True, null=True)),

@@ -127,22 +127,22 @@ def test_s3_keeps_the_detected_content_type_not_the_clients(owner_client, owner,
 
 
 def test_a_share_link_serves_its_stored_copy_without_location_from_s3(owner_client, client, owner, s3_storage, settings):
+    from albums.models import ShareLink
     from analysis.models import PhotoAnalysis
-    from gallery.models import ShareLink
     from pictura.testing.images import camera_exif
 
     data = make_image(size=(800, 600), exif=camera_exif(gps=(("N", (48.0, 51.0, 30.0)), ("E", (2.0, 17.0, 40.0)))))
     post_photo(owner_client, "eiffel.jpg", data)
     photo = Photo.objects.get()
     PhotoAnalysis.objects.create(photo=photo, state="done")
-    owner_client.post(reverse("gallery:share_create"), {"photo": photo.pk})  # the copy is made now
+    owner_client.post(reverse("sharing:create"), {"photo": photo.pk})  # the copy is made now
     photo.refresh_from_db()
     assert photo.shareable_original.name.endswith("original-without-location.jpg")
     assert photo.shareable_original.name in s3_storage.keys(f"renditions/{owner.pk}/")
 
     settings.PICTURA_EXIFTOOL = "/nonexistent/exiftool"  # from here on nothing could strip again
     link = ShareLink.objects.get()
-    response = client.get(reverse("gallery:shared_file", args=[link.token, photo.pk, "original"]))
+    response = client.get(reverse("sharing:file", args=[link.token, photo.pk, "original"]))
     assert response.status_code == 302 and "X-Amz-Signature=" in response["Location"]
     fetched = requests.get(response["Location"], timeout=10)
     assert fetched.status_code == 200 and fetched.headers["Content-Type"] == "image/jpeg"

@@ -6,9 +6,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from albums.models import Album, AlbumPhoto
+from albums.models import Album, AlbumPhoto, ShareLink
 from analysis.models import PhotoAnalysis
-from gallery.models import Photo, ShareLink
+from gallery.models import Photo
 from pictura.testing.factories import files_under
 from pictura.testing.images import upload
 

@@ -3,10 +3,10 @@ import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.urls import reverse
 
-from albums.models import Album, AlbumPhoto
+from albums.models import Album, AlbumPhoto, ShareLink
 from analysis.models import HiddenContent, PhotoAnalysis
 from analysis.services import photo_analyse
-from gallery.models import Photo, ShareLink
+from gallery.models import Photo
 from gallery.services import photo_ingest
 from pictura.testing.images import make_image, upload
 
@@ -40,7 +40,7 @@ def test_only_photos_analysed_clear_or_approved_are_shared(client, album_link):
 
     assert shown(client, link) == {clear.pk, approved.pk}
     for photo in (waiting, failed, flagged):
-        url = reverse("gallery:shared_file", args=[link.token, photo.pk, "preview"])
+        url = reverse("sharing:file", args=[link.token, photo.pk, "preview"])
         assert client.get(url).status_code == 404
 
 
@@ -84,5 +84,5 @@ def test_links_of_a_deactivated_owner_stop_working(client, owner, album_link):
     owner.save()
     response = client.get(link.get_absolute_url())
     assert response.status_code == 410 and "account that shared it is closed" in response.content.decode()
-    url = reverse("gallery:shared_file", args=[link.token, photos[0].pk, "preview"])
+    url = reverse("sharing:file", args=[link.token, photos[0].pk, "preview"])
     assert client.get(url).status_code == 410

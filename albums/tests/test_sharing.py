@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image, PngImagePlugin
 
-from albums.models import Album, AlbumPhoto
+from albums.models import Album, AlbumPhoto, ShareLink
 from analysis.models import PhotoAnalysis
-from gallery.models import Photo, ShareLink
+from gallery.models import Photo
 from gallery.services import photo_ingest
 from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 
@@ -50,11 +50,11 @@ def album(owner, add_photos):
 
 
 def create_link(client, follow=False, **data):
-    return client.post(reverse("gallery:share_create"), data, follow=follow)
+    return client.post(reverse("sharing:create"), data, follow=follow)
 
 
 def file_url(link, photo, kind):
-    return reverse("gallery:shared_file", args=[link.token, photo.pk, kind])
+    return reverse("sharing:file", args=[link.token, photo.pk, kind])
 
 
 def test_owner_creates_a_link_with_an_unguessable_token(owner_client, photo):
@@ -112,23 +112,23 @@ def test_shared_album_shows_only_its_photos(client, owner, album, add_photos):
     assert response.status_code == 200
     assert set(response.context["page"].object_list) == set(inside)
     assert "Spring trip" in response.content.decode()
-    assert client.get(reverse("gallery:shared_photo", args=[link.token, inside[0].pk])).status_code == 200
+    assert client.get(reverse("sharing:photo", args=[link.token, inside[0].pk])).status_code == 200
     for kind in ("thumbnail", "preview", "original"):
         assert client.get(file_url(link, inside[0], kind)).status_code == 200
         assert client.get(file_url(link, outsider, kind)).status_code == 404
-    assert client.get(reverse("gallery:shared_photo", args=[link.token, outsider.pk])).status_code == 404
+    assert client.get(reverse("sharing:photo", args=[link.token, outsider.pk])).status_code == 404
 
 
 def test_a_photo_link_shows_no_other_photo(client, owner, photo, add_photos):
     other = add_photos(owner, 1)[0]
     link = ShareLink.objects.create(owner=owner, photo=photo)
     assert client.get(file_url(link, other, "original")).status_code == 404
-    assert client.get(reverse("gallery:shared_photo", args=[link.token, photo.pk])).status_code == 404
+    assert client.get(reverse("sharing:photo", args=[link.token, photo.pk])).status_code == 404
 
 
 def test_revoked_link_serves_nothing(owner_client, client, owner, photo):
     link = ShareLink.objects.create(owner=owner, photo=photo)
-    owner_client.post(reverse("gallery:share_revoke", args=[link.pk]))
+    owner_client.post(reverse("sharing:revoke", args=[link.pk]))
     response = client.get(link.get_absolute_url())
     assert response.status_code == 410
     assert "This link was revoked" in response.content.decode()
@@ -148,29 +148,29 @@ def test_expired_link_serves_nothing(client, owner, album):
 
 
 def test_unknown_token_is_404(client):
-    assert client.get(reverse("gallery:shared", args=["x" * 43])).status_code == 404
+    assert client.get(reverse("sharing:shared", args=["x" * 43])).status_code == 404
 
 
 def test_stranger_cannot_revoke_or_list_my_links(stranger_client, owner, photo):
     link = ShareLink.objects.create(owner=owner, photo=photo)
-    assert stranger_client.post(reverse("gallery:share_revoke", args=[link.pk])).status_code == 404
+    assert stranger_client.post(reverse("sharing:revoke", args=[link.pk])).status_code == 404
     link.refresh_from_db()
     assert link.revoked_at is None
-    assert list(stranger_client.get(reverse("gallery:shared_links")).context["links"]) == []
+    assert list(stranger_client.get(reverse("sharing:links")).context["links"]) == []
 
 
 @pytest.mark.parametrize(
-    "name, args, method", [("shared_links", [], "get"), ("share_create", [], "post"), ("share_revoke", [1], "post")]
+    "name, args, method", [("links", [], "get"), ("create", [], "post"), ("revoke", [1], "post")]
 )
 def test_link_management_needs_sign_in(client, name, args, method):
-    response = getattr(client, method)(reverse(f"gallery:{name}", args=args))
+    response = getattr(client, method)(reverse(f"sharing:{name}", args=args))
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
 def test_shared_links_page_lists_links_with_view_counts(owner_client, owner, photo, album):
     ShareLink.objects.create(owner=owner, photo=photo, view_count=7)
     ShareLink.objects.create(owner=owner, album=album, revoked_at=timezone.now())
-    html = owner_client.get(reverse("gallery:shared_links")).content.decode()
+    html = owner_client.get(reverse("sharing:links")).content.decode()
     assert "eiffel.jpg" in html and "Paris" in html
     assert "<td>7</td>" in html and "Revoked" in html
 
@@ -300,7 +300,7 @@ def test_location_is_removed_from_every_place_it_hides(client, owner, name, make
 
 
 def test_the_copy_without_location_is_made_once_when_the_link_is_made(owner_client, client, owner, photo, settings, media_root):
-    owner_client.post(reverse("gallery:share_create"), {"photo": photo.pk})
+    owner_client.post(reverse("sharing:create"), {"photo": photo.pk})
     photo.refresh_from_db()
     assert (media_root / photo.shareable_original.name).is_file()
     settings.PICTURA_EXIFTOOL = "/nonexistent/exiftool"  # a second strip would now fail
