@@ -10,7 +10,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from albums.services import album_add_photos
-from analysis.models import PhotoAnalysis
 from pictura.pagination import page_of
 
 from . import services
@@ -101,8 +100,6 @@ def photo_detail(request, pk):
         "photo": photo,
         "newer": newer,
         "older": older,
-        "photo_tags": photo.photo_tags.select_related("tag"),
-        "analysis": PhotoAnalysis.objects.filter(photo=photo).first(),
         "in_albums": photo.albums.only("id", "title"),
         "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
     }

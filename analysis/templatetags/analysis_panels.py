@@ -1,0 +1,18 @@
+"""What analysis adds to the gallery's photo page, as template tags: the gallery shows them
+without importing analysis."""
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def photo_analysis(photo):
+    """The photo's analysis (state, moderation, faces), or None. Read once per photo object:
+    Django keeps the answer, also an absent one, on the photo."""
+    return getattr(photo, "analysis", None)
+
+
+@register.simple_tag
+def photo_tags(photo):
+    """The photo's tags with their source and confidence, most confident first."""
+    return photo.photo_tags.select_related("tag")
