@@ -90,3 +90,10 @@ class ShareLinkForm(forms.Form):
         if day and day < timezone.localdate():
             raise forms.ValidationError("Choose today or a day in the future.")
         return day
+
+
+def batch_album_field(user) -> forms.ModelChoiceField:
+    """The upload page's "Add to album" choice, among the user's own albums."""
+    return forms.ModelChoiceField(
+        queryset=user.albums.only("id", "title"), required=False, empty_label="No album", label="Add to album"
+    )

@@ -162,3 +162,8 @@ def share_link_create(*, owner, photo=None, album=None, expires_on=None, include
     if not include_location:
         queue_shareable_originals(link.target_photos().filter(shareable_original="").values_list("pk", flat=True))
     return link
+
+
+def add_uploaded_batch_to_album(*, owner, value, uploaded, duplicates) -> None:
+    """The upload page's batch option: new photos and ones uploaded before go in the album."""
+    album_add_photos(album=value, photo_ids=[photo.pk for photo in [*uploaded, *duplicates]])

@@ -9,8 +9,14 @@ class AnalysisConfig(AppConfig):
     def ready(self):
         from django.conf import settings
 
+        from gallery.batch_options import BatchOption, register_batch_option
+
         from . import receivers  # noqa: F401 - connects them
+        from .forms import batch_tags_field
+        from .services import tag_uploaded_batch
         from .taggers import TAGGERS
+
+        register_batch_option(BatchOption(name="tags", field=batch_tags_field, apply=tag_uploaded_batch))
 
         if settings.PICTURA_TAGGER not in TAGGERS:
             raise ImproperlyConfigured(

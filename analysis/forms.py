@@ -6,9 +6,26 @@ from . import selectors
 from .services import parse_tag_list
 
 
+class TagListField(forms.CharField):
+    """Comma-separated tags as a person types them; cleaned to distinct normalised names."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**{"required": False, "max_length": 500, **kwargs})
+
+    def clean(self, value):
+        return parse_tag_list(super().clean(value))
+
+
+def batch_tags_field(user) -> TagListField:
+    return TagListField(
+        help_text="Optional, comma-separated: they are added to every photo in this batch.",
+        widget=forms.TextInput(attrs={"placeholder": "holiday, beach, family"}),
+    )
+
+
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
-    tag = forms.CharField(required=False, max_length=500, label="Tags", help_text="All must match, comma-separated.")
+    tag = TagListField(label="Tags", help_text="All must match, comma-separated.")
     album = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any album")
     taken_from = forms.DateField(required=False, label="Taken from", widget=forms.DateInput(attrs={"type": "date"}))
     taken_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
@@ -22,9 +39,6 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["album"].queryset = user.albums.only("id", "title")
         self.user = user
-
-    def clean_tag(self):
-        return parse_tag_list(self.cleaned_data["tag"])
 
     def clean(self):
         data = super().clean()

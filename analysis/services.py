@@ -19,12 +19,23 @@ def _tags_named(names) -> dict[str, Tag]:
 
 
 def photo_add_manual_tags(*, photo, names: tuple[str, ...]) -> None:
-    if not names:
+    photos_add_manual_tags(photos=[photo], names=names)
+
+
+def photos_add_manual_tags(*, photos, names: tuple[str, ...]) -> None:
+    """Tag each photo with each name, as typed by its owner; tags it already has stay once."""
+    if not names or not photos:
         return
+    tags = _tags_named(names).values()
     PhotoTag.objects.bulk_create(
-        [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for tag in _tags_named(names).values()],
+        [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for photo in photos for tag in tags],
         ignore_conflicts=True,
     )
+
+
+def tag_uploaded_batch(*, owner, value, uploaded, duplicates) -> None:
+    """The upload page's batch option: its tags go on the photos new in this batch."""
+    photos_add_manual_tags(photos=uploaded, names=value)
 
 
 def photo_analyse(*, photo, tagger_name: str | None = None) -> PhotoAnalysis:

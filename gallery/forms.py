@@ -1,7 +1,6 @@
 from django import forms
 
-from analysis.services import parse_tag_list
-
+from .batch_options import batch_options
 from .imaging import ACCEPTED_FORMATS_TEXT
 from .models import Photo
 
@@ -21,23 +20,11 @@ class UploadForm(forms.Form):
         ),
         help_text=ACCEPTED_FORMATS_TEXT,
     )
-    tags = forms.CharField(
-        required=False,
-        max_length=500,
-        help_text="Optional, comma-separated: they are added to every photo in this batch.",
-        widget=forms.TextInput(attrs={"placeholder": "holiday, beach, family"}),
-    )
-
-    album = forms.ModelChoiceField(
-        queryset=None, required=False, empty_label="No album", label="Add to album"
-    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["album"].queryset = user.albums.only("id", "title")
-
-    def clean_tags(self):
-        return parse_tag_list(self.cleaned_data["tags"])
+        for option in batch_options.values():  # tags, an album: see gallery/batch_options.py
+            self.fields[option.name] = option.field(user)
 
 
 class PhotoEditForm(forms.ModelForm):

@@ -11,8 +11,6 @@ from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from analysis.services import photo_add_manual_tags
-
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo
 from .signals import renditions_ready
@@ -71,7 +69,7 @@ def sha256_of(upload) -> str:
     return digest.hexdigest()
 
 
-def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
+def photo_ingest(*, owner, upload) -> Photo:
     """Check, store and record one uploaded file; queue its renditions.
 
     Raises PhotoRejected (with a message for the user) or DuplicatePhoto. Either way nothing is
@@ -111,7 +109,6 @@ def photo_ingest(*, owner, upload, tags: tuple[str, ...] = ()) -> Photo:
     try:
         with transaction.atomic():
             photo.save()
-            photo_add_manual_tags(photo=photo, names=tags)
             transaction.on_commit(lambda: _queue_renditions(photo.pk))
     except IntegrityError:
         # The same content arrived twice at once; the other request won.

@@ -9,10 +9,10 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from albums.services import album_add_photos
 from pictura.pagination import page_of
 
 from . import services
+from .batch_options import apply_batch_options
 from .files import stored_file_response
 from .forms import PhotoEditForm, UploadForm
 from .imaging import max_upload_bytes
@@ -44,10 +44,10 @@ class UploadResult:
     url: str = ""
 
 
-def _ingest(user, upload, tags) -> tuple[UploadResult, Photo | None]:
+def _ingest(user, upload) -> tuple[UploadResult, Photo | None]:
     """One file of a batch: its result for the user, and the photo it is (new or earlier)."""
     try:
-        photo = services.photo_ingest(owner=user, upload=upload, tags=tags)
+        photo = services.photo_ingest(owner=user, upload=upload)
     except services.PhotoRejected as exc:
         return UploadResult(upload.name, "rejected", str(exc)), None
     except services.DuplicatePhoto as exc:
@@ -59,18 +59,18 @@ def _ingest(user, upload, tags) -> tuple[UploadResult, Photo | None]:
 
 @login_required
 def upload(request):
-    form = UploadForm(
-        request.POST if request.method == "POST" else None,
-        user=request.user,
-        initial={"album": request.GET.get("album")},
-    )
+    # ?album=3 (an album page's "Upload here") preselects that batch option.
+    form = UploadForm(request.POST if request.method == "POST" else None, user=request.user, initial=request.GET.dict())
     results = []
     if request.method == "POST" and form.is_valid():
-        tags, album = form.cleaned_data["tags"], form.cleaned_data["album"]
-        outcomes = [_ingest(request.user, f, tags) for f in request.FILES.getlist("files")]
+        outcomes = [_ingest(request.user, f) for f in request.FILES.getlist("files")]
         results = [result for result, _ in outcomes]
-        if album:
-            album_add_photos(album=album, photo_ids=[photo.pk for _, photo in outcomes if photo])
+        apply_batch_options(
+            owner=request.user,
+            values=form.cleaned_data,
+            uploaded=[photo for result, photo in outcomes if result.status == "done"],
+            duplicates=[photo for result, photo in outcomes if result.status == "duplicate"],
+        )
         limit_mb = settings.PICTURA_MAX_UPLOAD_MB
         results += [
             UploadResult(name, "rejected", f"The file is larger than the {limit_mb} MB limit.")

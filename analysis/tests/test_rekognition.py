@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from albums.models import ShareLink
 from analysis.models import PhotoAnalysis, PhotoTag
+from analysis.services import photo_add_manual_tags
 from analysis.taggers import TaggerError, TaggerUnavailable, forget_taggers, get_tagger
 from analysis.taggers.rekognition import RekognitionTagger
 from analysis.tasks import analyse_photo
@@ -84,7 +85,8 @@ def test_detect_labels_request_reaches_the_rekognition_api_over_a_socket(aws, se
 
 def test_analysis_stores_labels_people_and_keeps_manual_tags(aws, owner, settings):
     settings.PICTURA_TAGGER = "rekognition"
-    photo = photo_ingest(owner=owner, upload=upload("d.jpg", make_image()), tags=("rex",))
+    photo = photo_ingest(owner=owner, upload=upload("d.jpg", make_image()))
+    photo_add_manual_tags(photo=photo, names=("rex",))
     tagger = get_tagger("rekognition")
     with Stubber(tagger.client) as stubber:
         stub_success(stubber)

@@ -196,12 +196,12 @@ def test_upload_page_renders_the_drop_zone(owner_client):
 def test_a_database_failure_after_storing_removes_the_stored_file(owner_client, owner, media_root, monkeypatch):
     from gallery import services
 
-    def refuse(**kwargs):
+    def refuse(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services, "photo_add_manual_tags", refuse)
+    monkeypatch.setattr(Photo, "save", refuse)  # the row's INSERT fails after the file is stored
     with pytest.raises(RuntimeError):
-        services.photo_ingest(owner=owner, upload=upload("a.jpg", make_image()), tags=("x",))
+        services.photo_ingest(owner=owner, upload=upload("a.jpg", make_image()))
     assert Photo.objects.count() == 0
     assert files_under(media_root) == []
 
