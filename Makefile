@@ -48,7 +48,8 @@ test: $(VENV)/.dev-installed .env assets
 check: $(VENV)/.dev-installed .env
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/python -m pytest -q -m "not (s3 or worker or browser or slow)"
+	env -u DATABASE_URL -u REDIS_URL PICTURA_TEST_DB=memory \
+	  $(BIN)/python -m pytest -q -n 2 -m "not (s3 or worker or browser or slow)"
 
 ## bench: ingest throughput against the bare decode rate
 bench: $(VENV)/.runtime-installed .env

@@ -134,11 +134,12 @@ def s3_storage(settings, s3_server):
 
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
-    """Keep the SQLite test database in a file, so a worker process can open it too."""
+    """Keep the SQLite test database in a file, so a worker process or gunicorn can open it too.
+    `make check`, which leaves those tests out, keeps it in memory (PICTURA_TEST_DB=memory)."""
     from django.conf import settings
 
     database = settings.DATABASES["default"]
-    if database["ENGINE"] == "django.db.backends.sqlite3":
+    if database["ENGINE"] == "django.db.backends.sqlite3" and os.environ.get("PICTURA_TEST_DB") != "memory":
         test_db = tmp_path_factory.mktemp("sqlite") / "test.sqlite3"
         database.setdefault("TEST", {})["NAME"] = str(test_db)
 

@@ -53,6 +53,7 @@ def test_with_analysis_off_nothing_unchecked_is_shared(client, owner, album_link
 
 
 @pytest.mark.django_db(transaction=True)  # renditions, which the tagger reads, follow the commit
+@pytest.mark.slow  # runs the local tagger
 def test_a_hidden_photo_uploaded_again_stays_hidden(client, owner, stranger, admin_client):
     data = make_image(color=(1, 2, 3))
     first = Photo.objects.get(pk=photo_ingest(owner=owner, upload=upload("a.jpg", data)).pk)  # with renditions

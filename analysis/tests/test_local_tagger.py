@@ -10,6 +10,8 @@ from analysis.tasks import analyse_photo
 from gallery.services import photo_ingest
 from pictura.testing.images import make_image, upload
 
+pytestmark = pytest.mark.slow  # loads the models
+
 
 @pytest.fixture(scope="module")
 def tagger():

@@ -29,6 +29,7 @@ def scan_bomb(size=(2000, 2000), scans=3000) -> bytes:
     return data[:end] + data[last_scan:end] * (scans - 10) + data[end:]
 
 
+@pytest.mark.slow  # spends seconds of CPU on purpose
 def test_the_marker_walk_counts_scans_and_reads_the_size():
     baseline = io.BytesIO()
     Image.new("RGB", (300, 200)).save(baseline, "JPEG")
@@ -55,6 +56,7 @@ def test_an_ordinary_progressive_jpeg_is_accepted():
     assert (facts.image_format, facts.width) == ("JPEG", 1200)
 
 
+@pytest.mark.slow  # spends seconds of CPU on purpose
 def test_a_decode_over_the_cpu_limit_is_stopped_with_a_clear_message(settings, monkeypatch):
     # Scans within the walk's cap that still take the decoder past one second: the CPU limit
     # is what stops this one, as it would stop any trick the walk does not know.
@@ -78,6 +80,7 @@ def _fail():
     raise ImageRejected("no")
 
 
+@pytest.mark.slow  # spends seconds of CPU on purpose
 def test_run_bounded_enforces_cpu_and_memory_and_passes_results_and_errors():
     with pytest.raises(LimitExceeded, match="SIGXCPU|SIGKILL"):
         run_bounded(_spin, cpu_seconds=1, memory_bytes=64 * 1024 * 1024)
@@ -113,6 +116,7 @@ def png_bomb(width=10000, height=9000) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
+@pytest.mark.slow  # spends seconds of CPU on purpose
 def test_a_png_that_decodes_to_more_memory_than_allowed_is_refused(settings):
     settings.PICTURA_DECODE_MEMORY_MB = 64
     bomb = png_bomb()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # each test starts manage.py in a new process
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 
 # What production sets: .ebextensions/01_pictura.config plus the `eb setenv` line in the README.

@@ -5,6 +5,8 @@ import sys
 
 import pytest
 
+pytestmark = pytest.mark.slow  # waits for databases that do not answer
+
 
 @pytest.mark.django_db
 def test_health_answers_200_with_json_when_the_database_answers(client):
