@@ -94,10 +94,14 @@ run_pass() {
   env "$@" || status=1
 }
 QUEUE="pictura-test-$$"
-run_pass "SQLite" -u DATABASE_URL -u REDIS_URL "$PY" -m pytest -m "not worker"
+# Coverage adds up over the four passes (settings in pyproject.toml); a report per app follows.
+rm -f "$STATE"/coverage*
+PYTEST=("$PY" -m pytest --cov --cov-append --cov-report=)
+run_pass "SQLite" -u DATABASE_URL -u REDIS_URL "${PYTEST[@]}" -m "not worker"
 run_pass "SQLite, Celery worker on Redis" -u DATABASE_URL REDIS_URL="$REDIS_URL_FOR_TESTS" \
-  PICTURA_CELERY_QUEUE="$QUEUE" "$PY" -m pytest -m worker
-run_pass "PostgreSQL" -u REDIS_URL DATABASE_URL="$PG_URL" "$PY" -m pytest -m "not worker"
+  PICTURA_CELERY_QUEUE="$QUEUE" "${PYTEST[@]}" -m worker
+run_pass "PostgreSQL" -u REDIS_URL DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "not worker"
 run_pass "PostgreSQL, Celery worker on Redis" DATABASE_URL="$PG_URL" REDIS_URL="$REDIS_URL_FOR_TESTS" \
-  PICTURA_CELERY_QUEUE="$QUEUE" "$PY" -m pytest -m worker
+  PICTURA_CELERY_QUEUE="$QUEUE" "${PYTEST[@]}" -m worker
+"$PY" scripts/coverage_by_app.py --floor 85 || status=1
 exit $status
