@@ -49,7 +49,7 @@ class Album(models.Model):
         return reverse("albums:detail", args=[self.pk])
 
     def visible_photos(self):
-        return self.photos.filter(deleted_at__isnull=True).newest_first()
+        return self.photos.live().newest_first()
 
 
 class AlbumPhoto(models.Model):
@@ -157,7 +157,7 @@ class ShareLink(models.Model):
     def target_photos(self):
         """The photos this link is about, outside the trash, whatever moderation said."""
         if self.photo_id:
-            return Photo.objects.filter(pk=self.photo_id, deleted_at__isnull=True)
+            return Photo.objects.live().filter(pk=self.photo_id)
         return self.album.visible_photos()
 
     def shared_photos(self):

@@ -110,7 +110,7 @@ def site_statistics(range_key: str = DEFAULT_RANGE) -> dict:
     """Figures over everyone, and nothing that belongs to one person: no album titles, and
     of tags only the taggers' words, never what people typed themselves."""
     automatic = [PhotoTag.Source.REKOGNITION, PhotoTag.Source.LOCAL]
-    charts = photo_statistics(Photo.objects.filter(deleted_at__isnull=True), range_key=range_key, tag_sources=automatic)
+    charts = photo_statistics(Photo.objects.live(), range_key=range_key, tag_sources=automatic)
     tiers = dict(get_user_model().objects.values_list("tier").annotate(count=Count("id")))
     tier_choices = get_user_model().Tier.choices
     charts["users_by_tier"] = chart([label for _, label in tier_choices], [tiers.get(value, 0) for value, _ in tier_choices])

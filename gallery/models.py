@@ -23,9 +23,13 @@ class PhotoQuerySet(models.QuerySet):
         """Everything the user owns, the trash included (duplicates, storage totals)."""
         return self.filter(owner=user)
 
+    def live(self):
+        """Photos that are not in the trash."""
+        return self.filter(deleted_at__isnull=True)
+
     def visible_to(self, user):
         """What the user browses: their own photos that are not in the trash."""
-        return self.owned_by(user).filter(deleted_at__isnull=True)
+        return self.owned_by(user).live()
 
     def in_trash_of(self, user):
         return self.owned_by(user).filter(deleted_at__isnull=False)

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         self.run_inline(ids, options["tagger"])
 
     def selected_photos(self, options):
-        photos = Photo.objects.filter(deleted_at__isnull=True)
+        photos = Photo.objects.live()
         if options["user"]:
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
