@@ -9,12 +9,18 @@ from .services import photos_queue_analysis, photos_set_moderation
 
 
 class AnalysisInline(admin.StackedInline):
+    """What analysis found, read-only: moderation changes go through the actions (approve,
+    hide), whose service also remembers hidden content."""
+
     model = PhotoAnalysis
     can_delete = False
-    readonly_fields = [
-        "state", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count", "moderation_labels",
+    fields = readonly_fields = [
+        "state", "moderation", "tagger", "attempts", "last_error", "started_at", "finished_at", "people_count",
+        "moderation_labels",
     ]
-    fields = ["state", "moderation", *readonly_fields[1:]]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class AnalysedPhotoAdmin(PhotoAdmin):

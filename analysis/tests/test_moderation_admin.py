@@ -103,3 +103,11 @@ def test_renditions_in_the_admin_need_the_permission_on_photos(client, django_us
     queue_only.user_permissions.add(Permission.objects.get(codename="view_photo"))
     client.force_login(django_user_model.objects.get(pk=queue_only.pk))
     assert client.get(url).status_code == 200
+
+
+def test_the_photo_page_in_the_admin_shows_moderation_read_only(moderator_client, flagged):
+    """Moderation changes only through the actions, whose service remembers hidden content."""
+    response = moderator_client.get(reverse("admin:gallery_photo_change", args=[flagged.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Flagged for review" in html and 'name="analysis-0-moderation"' not in html
