@@ -39,6 +39,8 @@ def _set_limits(cpu_seconds: int, memory_bytes: int) -> None:
     in_use = _address_space_in_use()
     if in_use is not None:
         # The fork starts with the parent's mappings; the budget is what it may add to them.
+        # (Heap the parent freed but still maps is reusable too: the true bound is the budget
+        # plus that, which for a web worker is what its earlier requests left.)
         ceiling = in_use + memory_bytes
         resource.setrlimit(resource.RLIMIT_AS, (ceiling, ceiling))
 
