@@ -348,13 +348,18 @@ def test_cognito_logout_url(rf, settings):
     )
 
 
-def test_an_expired_session_is_checked_again_with_the_provider(oidc):
-    set_claims(oidc, "sub-erin", email="erin@example.org")
+def signed_in_with_an_expired_id_token(oidc, sub) -> Client:
+    set_claims(oidc, sub, email=f"{sub}@example.org")
     client = Client()
-    sign_in(client, oidc, "sub-erin")
+    sign_in(client, oidc, sub)
     session = client.session
     session["oidc_id_token_expiration"] = time.time() - 10
     session.save()
+    return client
+
+
+def test_an_expired_session_is_checked_again_with_the_provider(oidc):
+    client = signed_in_with_an_expired_id_token(oidc, "sub-erin")
     response = client.get(reverse("gallery:index"))
     assert response.status_code == 302
     location = urlsplit(response["Location"])
@@ -480,12 +485,7 @@ def test_the_code_exchange_uses_pkce(oidc, proxied):
 
 @pytest.mark.parametrize("path", ["//evil.example/x", "/\\evil.example/x"])
 def test_the_session_refresh_never_returns_to_another_host(oidc, path):
-    set_claims(oidc, "sub-kim", email="kim@example.org")
-    client = Client()
-    sign_in(client, oidc, "sub-kim")
-    session = client.session
-    session["oidc_id_token_expiration"] = time.time() - 10
-    session.save()
+    client = signed_in_with_an_expired_id_token(oidc, "sub-kim")
     # The session refresh remembers the path asked for, then sends the browser to the provider.
     # (PATH_INFO is given as is: the test client would read "//host" as a host of its own.)
     refresh = client.get("/", PATH_INFO=path)
