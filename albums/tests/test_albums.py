@@ -261,7 +261,6 @@ def test_unique_archive_names():
     assert unique_archive_names(names) == ["IMG_1.jpg", "img_1 (2).JPG", "IMG_1 (3).jpg", "passwd", "c.png", "photo"]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_album_zip_has_every_original_under_unique_names(owner_client, owner, album, add_photos, media_root):
     photos = add_photos(owner, 3, name="IMG_0001.JPG")
     AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo=p) for p in photos])
@@ -299,7 +298,6 @@ def test_an_off_site_next_url_is_not_followed(owner_client, owner, album, add_ph
     assert response["Location"] == "/"
 
 
-@pytest.mark.django_db(transaction=True)
 def test_zip_entries_are_dated_within_what_zip_can_hold(owner_client, owner, album, add_photos):
     from datetime import datetime
 

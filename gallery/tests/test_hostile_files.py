@@ -125,7 +125,7 @@ def test_a_png_that_decodes_to_more_memory_than_allowed_is_refused(settings):
         inspect_image(io.BytesIO(bomb), size=len(bomb))
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_scan_bomb_upload_gets_a_message_and_leaves_nothing(owner_client, media_root):
     bomb = scan_bomb(scans=3000)
     response = owner_client.post(reverse("gallery:upload"), {"files": [upload("bomb.jpg", bomb)]}, **JSON)
@@ -171,7 +171,7 @@ def test_absurd_exposure_times_are_left_empty(exposure):
     assert inspect_image(io.BytesIO(data), size=len(data)).metadata.exposure_time == ""
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_a_photo_with_impossible_exif_uploads_and_every_page_still_reads_it(owner_client, owner, admin_client):
     data = make_image(exif=exif_with(DateTimeOriginal="9999:12:31 23:59:59", OffsetTimeOriginal="-01:00",
                                      ExposureTime=5e-324))

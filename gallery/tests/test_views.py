@@ -177,7 +177,6 @@ def test_sort_at_uses_capture_time_with_its_offset(owner):
     assert photo.uploaded_at - photo.sort_at > timedelta(days=1)
 
 
-@pytest.mark.django_db(transaction=True)
 def test_downloads_carry_the_detected_content_type_not_the_clients(owner_client):
     png = make_image("PNG", size=(120, 80))
     owner_client.post(reverse("gallery:upload"), {"files": [upload("notes.html", png, "text/html")]})
