@@ -88,8 +88,10 @@ def stranger_client(stranger):
 
 
 @pytest.fixture
-def add_photos():
-    """add_photos(user, n, name=None, exif=None): n small, distinct photos ingested for user."""
+def add_photos(after_commit):
+    """add_photos(user, n, name=None, exif=None): n small, distinct photos ingested for user,
+    with their renditions made (also in tests without real commits)."""
+    from gallery.models import Photo
     from gallery.services import photo_ingest
 
     counter = itertools.count(1)
@@ -100,7 +102,9 @@ def add_photos():
             i = next(counter)
             # PNG, so that no two colours can compress to the same bytes.
             data = make_image("PNG", size=(64, 48), color=(i % 256, i // 256 % 256, 77), exif=exif)
-            photos.append(photo_ingest(owner=user, upload=upload(name or f"IMG_{i:04}.png", data, "image/png")))
+            with after_commit():
+                photo = photo_ingest(owner=user, upload=upload(name or f"IMG_{i:04}.png", data, "image/png"))
+            photos.append(Photo.objects.get(pk=photo.pk))  # as the rendition task left it
         return photos
 
     return add
