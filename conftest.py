@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import Client
+from django.test import Client, TestCase
 
 from pictura.testing.images import make_image, upload
 from pictura.testing.servers import (
@@ -71,8 +71,29 @@ def stranger(django_user_model):
     return django_user_model.objects.create_user("sam", "sam@example.org", "battery staple 42")
 
 
+class CommittingClient(Client):
+    """A test client whose every request runs, as it ends, what it queued for after its commit
+    (renditions, emails, tasks), as a real request's commit would. Inside a test transaction
+    those would never run; in a test with real commits there is nothing left to run."""
+
+    def request(self, **request):
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            return super().request(**request)
+
+
+@pytest.fixture
+def client():
+    """pytest-django's anonymous client, as a CommittingClient."""
+    return CommittingClient()
+
+
+@pytest.fixture
+def admin_client(admin_user):
+    return _client_for(admin_user)
+
+
 def _client_for(user) -> Client:
-    client = Client()
+    client = CommittingClient()
     client.force_login(user)
     return client
 
@@ -88,12 +109,23 @@ def stranger_client(stranger):
 
 
 @pytest.fixture
-def add_photos(after_commit):
-    """add_photos(user, n, name=None, exif=None): n small, distinct photos ingested for user,
-    with their renditions made (also in tests without real commits)."""
+def ingest(after_commit):
+    """ingest(user, name, data, content_type="image/jpeg"): the photo as an upload makes it,
+    renditions included (also in tests without real commits), as the rendition task left it."""
     from gallery.models import Photo
     from gallery.services import photo_ingest
 
+    def ingest_one(user, name, data, content_type="image/jpeg"):
+        with after_commit():
+            photo = photo_ingest(owner=user, upload=upload(name, data, content_type))
+        return Photo.objects.get(pk=photo.pk)
+
+    return ingest_one
+
+
+@pytest.fixture
+def add_photos(ingest):
+    """add_photos(user, n, name=None, exif=None): n small, distinct photos ingested for user."""
     counter = itertools.count(1)
 
     def add(user, n=1, *, name=None, exif=None):
@@ -102,9 +134,7 @@ def add_photos(after_commit):
             i = next(counter)
             # PNG, so that no two colours can compress to the same bytes.
             data = make_image("PNG", size=(64, 48), color=(i % 256, i // 256 % 256, 77), exif=exif)
-            with after_commit():
-                photo = photo_ingest(owner=user, upload=upload(name or f"IMG_{i:04}.png", data, "image/png"))
-            photos.append(Photo.objects.get(pk=photo.pk))  # as the rendition task left it
+            photos.append(ingest(user, name or f"IMG_{i:04}.png", data, "image/png"))
         return photos
 
     return add

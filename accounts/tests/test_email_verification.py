@@ -22,9 +22,8 @@ def link_in(message) -> str:
     return re.search(r"http://testserver(/accounts/email/verify/\S+/)", text).group(1)
 
 
-def test_registration_mails_a_link_that_confirms_the_address(after_commit, client, smtp_server):
-    with after_commit():
-        response = register(client)
+def test_registration_mails_a_link_that_confirms_the_address(client, smtp_server):
+    response = register(client)
     assert response.status_code == 302
     user = User.objects.get(username="newbie")
     assert not user.email_verified
@@ -46,9 +45,8 @@ def test_registration_mails_a_link_that_confirms_the_address(after_commit, clien
     assert "confirmed</span>" in client.get(reverse("accounts:profile")).content.decode()
 
 
-def test_a_tampered_or_expired_link_confirms_nothing(after_commit, client, smtp_server, settings):
-    with after_commit():
-        register(client)
+def test_a_tampered_or_expired_link_confirms_nothing(client, smtp_server, settings):
+    register(client)
     link = link_in(smtp_server.only_message())
 
     tampered = client.get(link.replace("/verify/", "/verify/x"))
@@ -59,9 +57,8 @@ def test_a_tampered_or_expired_link_confirms_nothing(after_commit, client, smtp_
     assert not User.objects.get(username="newbie").email_verified
 
 
-def test_a_link_for_an_earlier_address_confirms_nothing(after_commit, client, smtp_server):
-    with after_commit():
-        register(client)
+def test_a_link_for_an_earlier_address_confirms_nothing(client, smtp_server):
+    register(client)
     link = link_in(smtp_server.only_message())
     User.objects.filter(username="newbie").update(email="other@example.org")
     response = client.get(link)
@@ -69,24 +66,20 @@ def test_a_link_for_an_earlier_address_confirms_nothing(after_commit, client, sm
     assert not User.objects.get(username="newbie").email_verified
 
 
-def test_the_profile_sends_the_link_again(after_commit, client, smtp_server):
-    with after_commit():
-        register(client)
-    with after_commit():
-        response = client.post(reverse("accounts:send_verification"))
+def test_the_profile_sends_the_link_again(client, smtp_server):
+    register(client)
+    response = client.post(reverse("accounts:send_verification"))
     assert response.status_code == 302
     assert len(smtp_server.messages) == 2
     client.get(link_in(smtp_server.messages[1]))
-    with after_commit():
-        client.post(reverse("accounts:send_verification"))
+    client.post(reverse("accounts:send_verification"))
     assert len(smtp_server.messages) == 2  # nothing more once confirmed
 
 
-def test_a_mail_server_that_is_down_does_not_break_registration(after_commit, client, settings, caplog):
+def test_a_mail_server_that_is_down_does_not_break_registration(client, settings, caplog):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
-    with after_commit():
-        response = register(client)
+    response = register(client)
     assert response.status_code == 302 and response["Location"] == reverse("gallery:upload")
     assert User.objects.filter(username="newbie").exists()
     assert "Could not send 'Confirm your email address for Pictura'" in caplog.text

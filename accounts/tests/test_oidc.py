@@ -367,7 +367,6 @@ def test_an_expired_session_is_checked_again_with_the_provider(oidc):
     assert parse_qs(location.query)["prompt"] == ["none"]
 
 
-@pytest.mark.django_db(transaction=True)
 def test_storage_quota_of_the_tier_is_enforced_at_upload(settings, owner_client, owner):
     settings.PICTURA_TIER_QUOTAS_MB = {"basic": 1, "core": 0, "full": 0}
     half_megabyte = make_image() + bytes(600 * 1024)

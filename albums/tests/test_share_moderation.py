@@ -6,9 +6,7 @@ from django.urls import reverse
 from albums.models import Album, AlbumPhoto, ShareLink
 from analysis.models import HiddenContent, PhotoAnalysis
 from analysis.services import photo_analyse
-from gallery.models import Photo
-from gallery.services import photo_ingest
-from pictura.testing.images import make_image, upload
+from pictura.testing.images import make_image
 
 pytestmark = pytest.mark.django_db
 
@@ -52,11 +50,10 @@ def test_with_analysis_off_nothing_unchecked_is_shared(client, owner, album_link
     assert client.get(single.get_absolute_url()).status_code == 404
 
 
-@pytest.mark.django_db(transaction=True)  # renditions, which the tagger reads, follow the commit
 @pytest.mark.slow  # runs the local tagger
-def test_a_hidden_photo_uploaded_again_stays_hidden(client, owner, stranger, admin_client):
+def test_a_hidden_photo_uploaded_again_stays_hidden(client, owner, stranger, admin_client, ingest):
     data = make_image(color=(1, 2, 3))
-    first = Photo.objects.get(pk=photo_ingest(owner=owner, upload=upload("a.jpg", data)).pk)  # with renditions
+    first = ingest(owner, "a.jpg", data)  # with the preview the tagger reads
     photo_analyse(photo=first, tagger_name="local")
     admin_client.post(reverse("admin:gallery_photo_changelist"),
                       {"action": "hide", ACTION_CHECKBOX_NAME: [first.pk]})
@@ -64,7 +61,7 @@ def test_a_hidden_photo_uploaded_again_stays_hidden(client, owner, stranger, adm
 
     # Deleted and uploaded again (by anyone): analysis finds it clear, the moderator's word stands.
     first.delete()
-    again = Photo.objects.get(pk=photo_ingest(owner=stranger, upload=upload("again.jpg", data)).pk)
+    again = ingest(stranger, "again.jpg", data)
     analysis = photo_analyse(photo=again, tagger_name="local")
     assert analysis.moderation == PhotoAnalysis.Moderation.HIDDEN
     link = ShareLink.objects.create(owner=stranger, photo=again)

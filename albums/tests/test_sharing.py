@@ -14,7 +14,7 @@ from gallery.models import Photo
 from gallery.services import photo_ingest
 from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True)  # downloads queue their copy and expect it made at commit
 
 GPS = (("N", (48.0, 51.0, 30.0)), ("E", (2.0, 17.0, 40.0)))
 

@@ -7,7 +7,6 @@ from skimage import data as samples
 from analysis.models import PhotoAnalysis, PhotoTag
 from analysis.taggers import TaggerError, get_tagger
 from analysis.tasks import analyse_photo
-from gallery.services import photo_ingest
 from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.slow  # loads the models
@@ -78,10 +77,9 @@ def test_a_truncated_file_fails_cleanly(tagger):
         tagger.analyse_bytes(jpeg(samples.chelsea())[:2000])
 
 
-@pytest.mark.django_db(transaction=True)
-def test_a_damaged_preview_marks_the_analysis_failed_and_keeps_the_photo(owner, media_root):
-    photo = photo_ingest(owner=owner, upload=upload("a.jpg", make_image()))
-    photo.refresh_from_db()
+@pytest.mark.django_db
+def test_a_damaged_preview_marks_the_analysis_failed_and_keeps_the_photo(owner, media_root, ingest):
+    photo = ingest(owner, "a.jpg", make_image())
     (media_root / photo.preview.name).write_bytes(b"\xff\xd8\xff\xe0 broken")
     analyse_photo.apply(args=[photo.pk, "local"])
     analysis = PhotoAnalysis.objects.get(photo=photo)
@@ -91,7 +89,7 @@ def test_a_damaged_preview_marks_the_analysis_failed_and_keeps_the_photo(owner, 
 
 
 @pytest.mark.analyse_uploads
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db
 def test_an_upload_is_tagged_by_the_local_model(owner_client):
     response = owner_client.post(
         "/upload/", {"files": [upload("chelsea.jpg", jpeg(samples.chelsea()))], "tags": "pet"},

@@ -61,9 +61,8 @@ def test_delete_for_good_removes_files_too(moderator_client, flagged, media_root
     assert not any(str(flagged.uuid) in name for name in files_under(media_root))
 
 
-def test_reanalyse_queues_the_photos(moderator_client, flagged, after_commit):
-    with after_commit():
-        act(moderator_client, "admin:gallery_photo_changelist", "reanalyse", [flagged])
+def test_reanalyse_queues_the_photos(moderator_client, flagged):
+    act(moderator_client, "admin:gallery_photo_changelist", "reanalyse", [flagged])
     analysis = PhotoAnalysis.objects.get(photo=flagged)
     assert analysis.state == "done" and analysis.attempts == 1  # ran in-process: no broker here
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 from analysis import tasks
 from analysis.models import PhotoAnalysis, PhotoTag
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]  # runs the local tagger
+pytestmark = [pytest.mark.django_db, pytest.mark.slow]  # runs the local tagger
 
 
 def reindex(*args) -> str:

@@ -17,10 +17,9 @@ from analysis.taggers import TaggerError, TaggerUnavailable, forget_taggers, get
 from analysis.taggers.rekognition import RekognitionTagger
 from analysis.tasks import analyse_photo
 from gallery.models import Photo
-from gallery.services import photo_ingest
-from pictura.testing.images import make_image, upload
+from pictura.testing.images import make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -45,10 +44,8 @@ def moto_server():
 
 
 @pytest.fixture
-def photo(owner):
-    photo = photo_ingest(owner=owner, upload=upload("dog.jpg", make_image(size=(2400, 1600))))
-    photo.refresh_from_db()  # the renditions were made after the commit
-    return photo
+def photo(owner, ingest):
+    return ingest(owner, "dog.jpg", make_image(size=(2400, 1600)))
 
 
 LABELS = {
@@ -83,9 +80,9 @@ def test_detect_labels_request_reaches_the_rekognition_api_over_a_socket(aws, se
     assert answer["Labels"] and {"Name", "Confidence"} <= set(answer["Labels"][0])
 
 
-def test_analysis_stores_labels_people_and_keeps_manual_tags(aws, owner, settings):
+def test_analysis_stores_labels_people_and_keeps_manual_tags(aws, owner, settings, ingest):
     settings.PICTURA_TAGGER = "rekognition"
-    photo = photo_ingest(owner=owner, upload=upload("d.jpg", make_image()))
+    photo = ingest(owner, "d.jpg", make_image())
     photo_add_manual_tags(photo=photo, names=("rex",))
     tagger = get_tagger("rekognition")
     with Stubber(tagger.client) as stubber:
@@ -209,9 +206,8 @@ def test_reindex_failed_recovers_a_photo_after_a_permanent_error(aws, photo):
 
 
 @pytest.mark.s3
-def test_on_s3_the_preview_is_passed_as_an_s3_object(aws, owner, s3_storage):
-    photo = photo_ingest(owner=owner, upload=upload("s3.jpg", make_image(size=(2000, 1500))))
-    photo.refresh_from_db()
+def test_on_s3_the_preview_is_passed_as_an_s3_object(aws, owner, s3_storage, ingest):
+    photo = ingest(owner, "s3.jpg", make_image(size=(2000, 1500)))
     tagger = get_tagger("rekognition")
     expected_image = {"S3Object": {"Bucket": s3_storage.bucket, "Name": photo.preview.name}}
     assert photo.preview.name in s3_storage.keys("renditions/")

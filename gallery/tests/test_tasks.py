@@ -1,17 +1,16 @@
 import pytest
 
 from gallery.models import Photo
-from gallery.services import photo_ingest
 from gallery.tasks import generate_renditions
 from pictura.testing.factories import files_under
-from pictura.testing.images import make_image, upload
+from pictura.testing.images import make_image
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def photo(owner):
-    return photo_ingest(owner=owner, upload=upload("a.jpg", make_image(size=(2000, 1000))))
+def photo(owner, ingest):
+    return ingest(owner, "a.jpg", make_image(size=(2000, 1000)))
 
 
 def test_running_the_rendition_task_twice_replaces_instead_of_piling_up(photo, media_root):

@@ -12,7 +12,7 @@ from gallery.models import Photo
 from pictura.testing.factories import files_under
 from pictura.testing.images import upload
 
-pytestmark = pytest.mark.django_db(transaction=True)  # renditions exist, so files can be counted
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from gallery.models import Photo
 from pictura.testing.factories import files_under
 from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 
-pytestmark = pytest.mark.django_db(transaction=True)  # renditions run after the real commit
+pytestmark = pytest.mark.django_db
 
 UPLOAD_URL = reverse("gallery:upload")
 JSON = {"HTTP_ACCEPT": "application/json"}

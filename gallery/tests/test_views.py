@@ -10,14 +10,14 @@ from gallery.services import photo_ingest
 from pictura.testing.factories import files_under
 from pictura.testing.images import camera_exif, make_image, upload
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 PHOTO_PAGES = ["photo", "photo_edit", "photo_delete", "photo_original", "photo_thumbnail", "photo_preview"]
 
 
 @pytest.fixture
-def photo(owner):
-    return photo_ingest(owner=owner, upload=upload("Sunset.jpg", make_image(size=(2000, 1500), exif=camera_exif())))
+def photo(owner, ingest):
+    return ingest(owner, "Sunset.jpg", make_image(size=(2000, 1500), exif=camera_exif()))
 
 
 def url(name, photo=None):
