@@ -99,6 +99,19 @@ def _client_for(user) -> Client:
 
 
 @pytest.fixture
+def staff(django_user_model):
+    """A moderator: staff, with every permission of the admin."""
+    return django_user_model.objects.create_user(
+        "mod", "mod@example.org", "mod pass 123", is_staff=True, is_superuser=True
+    )
+
+
+@pytest.fixture
+def staff_client(staff):
+    return _client_for(staff)
+
+
+@pytest.fixture
 def owner_client(owner):
     return _client_for(owner)
 

@@ -10,17 +10,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moderator(django_user_model):
-    return django_user_model.objects.create_user("mod", "mod@example.org", "mod pass 123", is_staff=True, is_superuser=True)
-
-
-@pytest.fixture
-def moderator_client(client, moderator):
-    client.force_login(moderator)
-    return client
-
-
-@pytest.fixture
 def flagged(owner, add_photos):
     photo, _ = add_photos(owner, 2)
     PhotoAnalysis.objects.create(photo=photo, state="done", moderation="flagged",
@@ -32,43 +21,43 @@ def act(client, url_name, action, photos):
     return client.post(reverse(url_name), {"action": action, "_selected_action": [p.pk for p in photos]})
 
 
-def test_the_queue_lists_only_flagged_photos(moderator_client, flagged):
-    response = moderator_client.get(reverse("admin:analysis_phototoreview_changelist"))
+def test_the_queue_lists_only_flagged_photos(staff_client, flagged):
+    response = staff_client.get(reverse("admin:analysis_phototoreview_changelist"))
     assert response.status_code == 200
     assert list(response.context["cl"].queryset) == [flagged]
 
 
-def test_approve_takes_the_photo_out_of_the_queue_and_shares_it_again(moderator_client, client, owner, flagged):
+def test_approve_takes_the_photo_out_of_the_queue_and_shares_it_again(staff_client, client, owner, flagged):
     link = ShareLink.objects.create(owner=owner, photo=flagged)
     assert client.get(link.get_absolute_url()).status_code == 404
-    act(moderator_client, "admin:analysis_phototoreview_changelist", "approve", [flagged])
+    act(staff_client, "admin:analysis_phototoreview_changelist", "approve", [flagged])
     assert PhotoAnalysis.objects.get(photo=flagged).moderation == "approved"
-    assert list(moderator_client.get(reverse("admin:analysis_phototoreview_changelist")).context["cl"].queryset) == []
+    assert list(staff_client.get(reverse("admin:analysis_phototoreview_changelist")).context["cl"].queryset) == []
     assert client.get(link.get_absolute_url()).status_code == 200
 
 
-def test_hide_keeps_it_from_links_but_not_from_its_owner(moderator_client, owner_client, client, owner, flagged):
+def test_hide_keeps_it_from_links_but_not_from_its_owner(staff_client, owner_client, client, owner, flagged):
     link = ShareLink.objects.create(owner=owner, photo=flagged)
-    act(moderator_client, "admin:gallery_photo_changelist", "hide", [flagged])
+    act(staff_client, "admin:gallery_photo_changelist", "hide", [flagged])
     assert PhotoAnalysis.objects.get(photo=flagged).moderation == "hidden"
     assert client.get(link.get_absolute_url()).status_code == 404
     assert owner_client.get(flagged.get_absolute_url()).status_code == 200
 
 
-def test_delete_for_good_removes_files_too(moderator_client, flagged, media_root):
-    act(moderator_client, "admin:gallery_photo_changelist", "delete_for_good", [flagged])
+def test_delete_for_good_removes_files_too(staff_client, flagged, media_root):
+    act(staff_client, "admin:gallery_photo_changelist", "delete_for_good", [flagged])
     assert not Photo.objects.filter(pk=flagged.pk).exists()
     assert not any(str(flagged.uuid) in name for name in files_under(media_root))
 
 
-def test_reanalyse_queues_the_photos(moderator_client, flagged):
-    act(moderator_client, "admin:gallery_photo_changelist", "reanalyse", [flagged])
+def test_reanalyse_queues_the_photos(staff_client, flagged):
+    act(staff_client, "admin:gallery_photo_changelist", "reanalyse", [flagged])
     analysis = PhotoAnalysis.objects.get(photo=flagged)
     assert analysis.state == "done" and analysis.attempts == 1  # ran in-process: no broker here
 
 
-def test_moderators_see_renditions_through_the_admin(moderator_client, flagged):
-    response = moderator_client.get(reverse("admin:gallery_photo_rendition", args=[flagged.pk, "preview"]))
+def test_moderators_see_renditions_through_the_admin(staff_client, flagged):
+    response = staff_client.get(reverse("admin:gallery_photo_rendition", args=[flagged.pk, "preview"]))
     assert response.status_code == 200
 
 
@@ -82,9 +71,9 @@ def test_moderators_see_renditions_through_the_admin(moderator_client, flagged):
         "admin:accounts_user_changelist",
     ],
 )
-def test_admin_is_for_staff_only(owner_client, moderator_client, url_name):
+def test_admin_is_for_staff_only(owner_client, staff_client, url_name):
     assert owner_client.get(reverse(url_name)).status_code == 302  # to the admin's login
-    assert moderator_client.get(reverse(url_name)).status_code == 200
+    assert staff_client.get(reverse(url_name)).status_code == 200
 
 
 def test_a_non_staff_user_cannot_see_renditions_through_the_admin(owner_client, flagged):
@@ -105,9 +94,9 @@ def test_renditions_in_the_admin_need_the_permission_on_photos(client, django_us
     assert client.get(url).status_code == 200
 
 
-def test_the_photo_page_in_the_admin_shows_moderation_read_only(moderator_client, flagged):
+def test_the_photo_page_in_the_admin_shows_moderation_read_only(staff_client, flagged):
     """Moderation changes only through the actions, whose service remembers hidden content."""
-    response = moderator_client.get(reverse("admin:gallery_photo_change", args=[flagged.pk]))
+    response = staff_client.get(reverse("admin:gallery_photo_change", args=[flagged.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     assert "Flagged for review" in html and 'name="analysis-0-moderation"' not in html
