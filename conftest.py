@@ -185,7 +185,8 @@ def s3_storage(settings, s3_server):
             },
         },
     }
-    return s3_server
+    yield s3_server
+    s3_server.empty_bucket()  # the bucket outlives the test's database rows
 
 
 @pytest.fixture(scope="session")

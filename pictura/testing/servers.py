@@ -77,6 +77,11 @@ class SeaweedS3:
                 self.process.wait()
         wait_for(lambda: not port_is_open(self.port), timeout=20, what="SeaweedFS stopping")
 
+    def empty_bucket(self) -> None:
+        client = self.client()
+        for key in self.keys():
+            client.delete_object(Bucket=self.bucket, Key=key)
+
     def keys(self, prefix: str = "") -> list[str]:
         listing = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
         return sorted(item["Key"] for item in listing.get("Contents", []))
