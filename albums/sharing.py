@@ -48,7 +48,7 @@ def _as_pk(value) -> int:
 @login_required
 @require_GET
 def shared_links(request):
-    links = ShareLink.objects.owned_by(request.user).select_related("photo", "album")
+    links = ShareLink.objects.owned_by(request.user).select_related("photo", "album", "owner")
     return render(request, "sharing/links.html", {"links": links})
 
 

@@ -12,7 +12,7 @@ def share_panel(context, target):
     """``target`` is a Photo or an Album of the signed-in user."""
     return {
         "request": context["request"],
-        "share_links": target.share_links.not_revoked(),
+        "share_links": target.share_links.not_revoked().select_related("owner"),  # status reads it
         "share_form": ShareLinkForm(),
         "target_name": target._meta.model_name,  # "photo" or "album": the field the form posts
         "target_pk": target.pk,

@@ -315,3 +315,18 @@ def test_a_download_not_yet_prepared_says_so(client, owner, photo, settings):
     response = client.get(file_url(link, photo, "original"))
     assert response.status_code == 503 and response["Retry-After"] == "30"
     assert "The download is being prepared" in response.content.decode()
+
+
+def test_link_lists_cost_the_same_queries_for_one_link_or_five(owner_client, owner, photo):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(url):
+        with CaptureQueriesContext(connection) as captured:
+            assert owner_client.get(url).status_code == 200
+        return len(captured)
+
+    ShareLink.objects.create(owner=owner, photo=photo)
+    one = (queries(reverse("sharing:links")), queries(photo.get_absolute_url()))
+    ShareLink.objects.bulk_create([ShareLink(owner=owner, photo=photo) for _ in range(4)])
+    assert (queries(reverse("sharing:links")), queries(photo.get_absolute_url())) == one
