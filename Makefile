@@ -36,9 +36,11 @@ run: $(VENV)/.runtime-installed .env assets
 	@echo "  Pictura is starting on http://127.0.0.1:8000"
 	@echo "  Sign in: create an account at http://127.0.0.1:8000/accounts/register/"
 	@echo "           (or run 'make superuser' for an account that can also use /admin/)."
-	@echo "  Files go to ./media, the database is ./db.sqlite3, tasks run in this process."
+	@echo "  Files go to ./media, the database is ./db.sqlite3, tasks run in this process;"
+	@echo "  a sweeper beside it retries work that failed (storage unavailable, say)."
 	@echo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/python manage.py sweep --every 60 & trap 'kill $$!' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 ## test: install what the tests need, start their servers, run the whole suite
 test: $(VENV)/.dev-installed .env assets

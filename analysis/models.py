@@ -1,6 +1,8 @@
 from django.db import models
+from django.utils import timezone
 
 from gallery.models import Photo
+from pictura.tasks import retry_deadline, run_deadline, wait_deadline
 
 
 def normalise_tag_name(name: str) -> str:
@@ -63,6 +65,26 @@ class PhotoAnalysisQuerySet(models.QuerySet):
     def flagged(self):
         return self.filter(moderation=PhotoAnalysis.Moderation.FLAGGED)
 
+    def unfinished(self):
+        return self.filter(state__in=[PhotoAnalysis.State.PENDING, PhotoAnalysis.State.RUNNING])
+
+    def due(self):
+        """Analyses waiting or running past their due time: their message was lost or their
+        worker was killed, so the sweeper queues them again."""
+        return self.unfinished().filter(due_at__lte=timezone.now())
+
+    def claim(self, photo_id: int, tagger_name: str):
+        """The photo's analysis, marked as running with this tagger, if it is still to be done
+        (waiting, retrying, or running on a worker that was lost); else None."""
+        claimed = self.unfinished().filter(photo_id=photo_id).update(
+            state=PhotoAnalysis.State.RUNNING,
+            tagger=tagger_name,
+            attempts=models.F("attempts") + 1,
+            started_at=timezone.now(),
+            due_at=run_deadline(),
+        )
+        return self.select_related("photo").filter(photo_id=photo_id).first() if claimed else None
+
 
 class PhotoAnalysis(models.Model):
     """Where a photo's automatic tagging stands, and what it found besides tags."""
@@ -85,6 +107,8 @@ class PhotoAnalysis(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # Waiting or running analyses still unfinished at this time are queued again.
+    due_at = models.DateTimeField(null=True, blank=True, default=wait_deadline)
     finished_at = models.DateTimeField(null=True, blank=True)
     people_count = models.PositiveSmallIntegerField(null=True, blank=True)
     moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.CLEAR, db_index=True)
@@ -94,6 +118,9 @@ class PhotoAnalysis(models.Model):
 
     class Meta:
         verbose_name_plural = "photo analyses"
+        indexes = [
+            models.Index(fields=["due_at"], condition=models.Q(state__in=["pending", "running"]), name="analysis_due_idx"),
+        ]
 
     def __str__(self):
         return f"Analysis of {self.photo_id}: {self.get_state_display()}"
@@ -101,6 +128,33 @@ class PhotoAnalysis(models.Model):
     @property
     def in_progress(self) -> bool:
         return self.state in (self.State.PENDING, self.State.RUNNING)
+
+    @property
+    def active(self) -> bool:
+        """Queued or running, with no failure to wait out: done in moments."""
+        return self.in_progress and not self.retrying
+
+    @property
+    def retrying(self) -> bool:
+        """Waiting for another try after a failed one (the tagger throttled or out of reach)."""
+        return self.state == self.State.PENDING and bool(self.last_error)
+
+    def failed(self, error: str):
+        self._finish(self.State.FAILED, error=error)
+
+    def retry_later(self, error: str):
+        """After a failed attempt worth repeating: wait for the next try, or give up for good
+        once every attempt is used. The photo itself is never touched."""
+        next_try = retry_deadline(self.attempts)
+        if next_try is None:
+            self.failed(f"Gave up after {self.attempts} attempts: {error}")
+            return
+        self.state, self.last_error, self.due_at = self.State.PENDING, error[:2000], next_try
+        self.save(update_fields=["state", "last_error", "due_at"])
+
+    def _finish(self, state, *, error=""):
+        self.state, self.last_error, self.due_at, self.finished_at = state, error[:2000], None, timezone.now()
+        self.save(update_fields=["state", "last_error", "due_at", "finished_at"])
 
 
 class HiddenContent(models.Model):

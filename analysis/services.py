@@ -3,8 +3,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from gallery.models import Photo
+from pictura.tasks import enqueue_after_commit, requeue_due, wait_deadline
+
 from .models import HiddenContent, PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
-from .taggers import get_tagger
+from .taggers import TaggerError, TaggerUnavailable, get_tagger
 
 
 def parse_tag_list(text: str) -> tuple[str, ...]:
@@ -38,22 +41,44 @@ def tag_uploaded_batch(*, owner, value, uploaded, duplicates) -> None:
     photos_add_manual_tags(photos=uploaded, names=value)
 
 
-def photo_analyse(*, photo, tagger_name: str | None = None) -> PhotoAnalysis:
-    """Tag ``photo`` with one tagger and record what it found. Safe to run twice: the tagger's
-    earlier tags are replaced, manual tags and other taggers' tags are left alone.
+def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnalysis | None:
+    """Tag a photo whose analysis is due, with one tagger, and record what it found; returns
+    the analysis, or None when there was nothing to do (done already, photo deleted).
 
-    Raises TaggerError (hopeless) or TaggerUnavailable (try later); the caller records those.
+    Safe to run twice: the tagger's earlier tags are replaced, manual tags and other taggers'
+    tags are left alone. A throttled or unreachable tagger leaves the analysis waiting for
+    another try (the sweeper queues it); a hopeless one fails it. The photo is never touched.
     """
-    tagger = get_tagger(tagger_name)
-    analysis, _ = PhotoAnalysis.objects.get_or_create(photo=photo)
-    analysis.state = PhotoAnalysis.State.RUNNING
-    analysis.tagger = tagger.name
-    analysis.attempts += 1
-    analysis.started_at = timezone.now()
-    analysis.save(update_fields=["state", "tagger", "attempts", "started_at"])
+    PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=photo_id)], ignore_conflicts=True)
+    # Without a tagger named here, the one asked for when it was queued (or used last time).
+    asked = PhotoAnalysis.objects.filter(photo_id=photo_id).values_list("tagger", flat=True).first()
+    tagger = get_tagger(tagger_name or asked or None)
+    analysis = PhotoAnalysis.objects.claim(photo_id, tagger.name)
+    if analysis is None:
+        return None
+    photo = analysis.photo
+    if analysis.attempts > settings.PICTURA_WORK_MAX_ATTEMPTS:
+        # Attempts that ended without a word: the worker was killed (out of memory, say).
+        analysis.failed(
+            f"Gave up after {analysis.attempts - 1} attempts; "
+            + (analysis.last_error or "the worker analysing it stopped each time.")
+        )
+    elif photo.renditions_state == Photo.Renditions.FAILED:
+        analysis.failed("The photo has no preview to analyse.")
+    elif not photo.preview:
+        analysis.retry_later("The preview is not ready yet.")
+    else:
+        try:
+            _record_result(analysis, tagger.name, tagger.analyse(photo))
+        except TaggerError as exc:
+            analysis.failed(str(exc))
+        except TaggerUnavailable as exc:
+            analysis.retry_later(str(exc))
+    return analysis
 
-    result = tagger.analyse(photo)
 
+def _record_result(analysis: PhotoAnalysis, source: str, result) -> None:
+    photo = analysis.photo
     confidences = {}
     for label in result.labels:
         name = normalise_tag_name(label.name)
@@ -62,34 +87,39 @@ def photo_analyse(*, photo, tagger_name: str | None = None) -> PhotoAnalysis:
     threshold = settings.PICTURA_MODERATION_MIN_CONFIDENCE
     unsafe = [label for label in result.moderation_labels if label.confidence >= threshold]
     with transaction.atomic():
-        PhotoTag.objects.filter(photo=photo, source=tagger.name).delete()
+        # A moderator may have decided meanwhile: their decision is read under the row lock.
+        moderation = PhotoAnalysis.objects.select_for_update().values_list("moderation", flat=True).get(pk=analysis.pk)
+        PhotoTag.objects.filter(photo=photo, source=source).delete()
         tags = _tags_named(list(confidences))
         PhotoTag.objects.bulk_create(
-            [PhotoTag(photo=photo, tag=tags[name], confidence=c, source=tagger.name) for name, c in confidences.items()]
+            [PhotoTag(photo=photo, tag=tags[name], confidence=c, source=source) for name, c in confidences.items()]
         )
         analysis.state = PhotoAnalysis.State.DONE
         analysis.finished_at = timezone.now()
+        analysis.due_at = None
         analysis.last_error = ""
         analysis.people_count = result.people_count
         analysis.moderation_labels = [{"name": label.name, "confidence": label.confidence} for label in unsafe]
         # A moderator's decision stands, also one about the same content uploaded before;
         # otherwise the latest analysis decides.
-        if analysis.moderation not in (PhotoAnalysis.Moderation.APPROVED, PhotoAnalysis.Moderation.HIDDEN):
-            if HiddenContent.objects.filter(sha256=photo.sha256).exists():
-                analysis.moderation = PhotoAnalysis.Moderation.HIDDEN
-            else:
-                analysis.moderation = PhotoAnalysis.Moderation.FLAGGED if unsafe else PhotoAnalysis.Moderation.CLEAR
+        if moderation in (PhotoAnalysis.Moderation.APPROVED, PhotoAnalysis.Moderation.HIDDEN):
+            analysis.moderation = moderation
+        elif HiddenContent.objects.filter(sha256=photo.sha256).exists():
+            analysis.moderation = PhotoAnalysis.Moderation.HIDDEN
+        else:
+            analysis.moderation = PhotoAnalysis.Moderation.FLAGGED if unsafe else PhotoAnalysis.Moderation.CLEAR
         analysis.save()
-    return analysis
 
 
-def photo_analysis_record_failure(*, photo_id: int, error: str, final: bool) -> None:
-    """After a failed attempt: failed for good when ``final``, else waiting for the retry.
-    The photo itself is never touched."""
-    state = PhotoAnalysis.State.FAILED if final else PhotoAnalysis.State.PENDING
-    PhotoAnalysis.objects.update_or_create(
-        photo_id=photo_id, defaults={"state": state, "last_error": error[:2000], "finished_at": timezone.now()}
-    )
+def photo_retry_analysis(*, photo) -> bool:
+    """The owner's "Retry" on failed (or retrying) tagging: a fresh set of attempts, queued
+    now. False when there is nothing to retry."""
+    analysis = PhotoAnalysis.objects.filter(photo=photo).first()
+    if analysis is None or not (analysis.state == PhotoAnalysis.State.FAILED or analysis.retrying):
+        return False
+    with transaction.atomic():
+        photos_queue_analysis([photo.pk], tagger_name=analysis.tagger or None)
+    return True
 
 
 def photos_queue_analysis(photo_ids, *, tagger_name: str | None = None) -> None:
@@ -97,17 +127,28 @@ def photos_queue_analysis(photo_ids, *, tagger_name: str | None = None) -> None:
     from .tasks import analyse_photo  # tasks import this module
 
     photo_ids = list(photo_ids)
-    photos_mark_for_analysis(photo_ids)
+    photos_mark_for_analysis(photo_ids, tagger_name=tagger_name)
     for photo_id in photo_ids:
-        transaction.on_commit(lambda photo_id=photo_id: analyse_photo.delay(photo_id, tagger_name))
+        enqueue_after_commit(analyse_photo, photo_id)
 
 
-def photos_mark_for_analysis(photo_ids, *, batch: int = 500) -> None:
-    """Mark the photos as waiting for analysis, creating their analysis records if need be."""
+def photos_mark_for_analysis(photo_ids, *, tagger_name: str | None = None, batch: int = 500) -> None:
+    """Mark the photos as waiting for analysis by this tagger (default: PICTURA_TAGGER), with a
+    fresh set of attempts, creating their analysis records if need be."""
     for start in range(0, len(photo_ids), batch):
         ids = photo_ids[start : start + batch]
         PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk) for pk in ids], ignore_conflicts=True)
-        PhotoAnalysis.objects.filter(photo_id__in=ids).update(state=PhotoAnalysis.State.PENDING, last_error="")
+        PhotoAnalysis.objects.filter(photo_id__in=ids).update(
+            state=PhotoAnalysis.State.PENDING, tagger=tagger_name or "", last_error="", attempts=0,
+            due_at=wait_deadline(),
+        )
+
+
+def analyses_requeue_due() -> int:
+    """The sweeper's part for analysis: queue again the analyses whose message was lost."""
+    from .tasks import analyse_photo  # tasks import this module
+
+    return requeue_due(PhotoAnalysis.objects.due(), due_field="due_at", task=analyse_photo)
 
 
 def photos_set_moderation(photos, moderation: str) -> int:

@@ -1,36 +1,21 @@
 from celery import shared_task
 from celery.signals import worker_process_init
-from django.conf import settings
 
-from gallery.models import Photo
-from pictura.tasks import retry_with_backoff
-
-from .services import photo_analyse, photo_analysis_record_failure
-from .taggers import TaggerError, TaggerUnavailable, get_tagger
+from .services import analyses_requeue_due, photo_analyse
+from .taggers import get_tagger
 
 
-@shared_task(bind=True, acks_late=True)
-def analyse_photo(self, photo_id: int, tagger_name: str | None = None) -> None:
-    """Tag one photo. Retried with backoff while the tagger is throttled or out of reach;
-    after the last attempt the analysis is marked failed and the photo is kept."""
-    photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is None:
-        return  # deleted meanwhile
-    if not photo.preview:
-        error = TaggerUnavailable("The preview is not ready yet.")
-    else:
-        try:
-            photo_analyse(photo=photo, tagger_name=tagger_name)
-            return
-        except TaggerError as exc:
-            photo_analysis_record_failure(photo_id=photo_id, error=str(exc), final=True)
-            return
-        except TaggerUnavailable as exc:
-            error = exc
-    retries_allowed = settings.PICTURA_ANALYSIS_MAX_ATTEMPTS - 1
-    final = self.request.retries >= retries_allowed
-    photo_analysis_record_failure(photo_id=photo_id, error=str(error), final=final)
-    retry_with_backoff(self, error, max_retries=retries_allowed)
+@shared_task
+def analyse_photo(photo_id: int, tagger_name: str | None = None) -> None:
+    """Tag one photo, if its analysis is still due. A failed attempt is recorded on the
+    analysis; the sweeper queues the next try."""
+    photo_analyse(photo_id=photo_id, tagger_name=tagger_name)
+
+
+@shared_task
+def requeue_due_analyses() -> None:
+    """Run by Celery beat: analyses whose message was lost are queued again."""
+    analyses_requeue_due()
 
 
 @worker_process_init.connect

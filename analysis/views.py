@@ -1,15 +1,18 @@
+from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from gallery.models import Photo
 from pictura.pagination import page_of
 
 from . import stats
 from .forms import SearchForm
 from .models import Tag
+from .services import photo_retry_analysis
 
 # (key, title, Chart.js type) of each chart, in page order.
 USER_CHARTS = [
@@ -26,6 +29,16 @@ SITE_CHARTS = [
     ("users_by_tier", "Users by tier", "doughnut"),
     ("moderation_queue", "Moderation queue", "bar"),
 ]
+
+
+@login_required
+@require_POST
+def retry(request, photo_pk):
+    """The owner's "Retry" on a photo whose tagging failed."""
+    photo = get_object_or_404(Photo.objects.visible_to(request.user), pk=photo_pk)
+    if photo_retry_analysis(photo=photo):
+        messages.success(request, "Tagging this photo again.")
+    return redirect(photo)
 
 
 @login_required

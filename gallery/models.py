@@ -3,10 +3,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+
+from pictura.tasks import retry_deadline, run_deadline, wait_deadline
 
 from .imaging import CONTENT_TYPES
 
@@ -38,6 +40,26 @@ class PhotoQuerySet(models.QuerySet):
         cutoff = (now or timezone.now()) - timedelta(days=settings.PICTURA_TRASH_DAYS)
         return self.filter(deleted_at__lt=cutoff)
 
+    def renditions_due(self):
+        """Photos whose renditions are waiting or running past their due time: their message
+        was lost or their worker was killed, so the sweeper queues them again."""
+        return self.filter(
+            renditions_state__in=[Photo.Renditions.PENDING, Photo.Renditions.RUNNING],
+            renditions_due_at__lte=timezone.now(),
+        )
+
+    def claim_renditions(self, pk):
+        """The photo, marked as being prepared by the caller, if its renditions are still to be
+        made (waiting, retrying, or running on a worker that was lost); else None."""
+        claimed = self.filter(
+            pk=pk, renditions_state__in=[Photo.Renditions.PENDING, Photo.Renditions.RUNNING]
+        ).update(
+            renditions_state=Photo.Renditions.RUNNING,
+            renditions_attempts=F("renditions_attempts") + 1,
+            renditions_due_at=run_deadline(),
+        )
+        return self.filter(pk=pk).first() if claimed else None
+
     def newest_first(self):
         # sort_at is the capture date, or the upload time when the photo has none; id breaks ties
         # so that pagination and previous/next agree on one total order.
@@ -54,7 +76,8 @@ class PhotoQuerySet(models.QuerySet):
 
 class Photo(models.Model):
     class Renditions(models.TextChoices):
-        PENDING = "pending", "Being prepared"
+        PENDING = "pending", "Waiting for a worker"
+        RUNNING = "running", "Being prepared"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
 
@@ -77,6 +100,11 @@ class Photo(models.Model):
     renditions_state = models.CharField(
         max_length=10, choices=Renditions.choices, default=Renditions.PENDING
     )
+    renditions_attempts = models.PositiveSmallIntegerField(default=0)
+    # Why the last attempt failed: shown to the owner while retrying and once failed.
+    renditions_error = models.CharField(max_length=500, blank=True)
+    # Waiting or running renditions still unfinished at this time are queued again.
+    renditions_due_at = models.DateTimeField(null=True, blank=True, default=wait_deadline)
 
     # Pixel size as displayed, i.e. after the EXIF orientation is applied.
     width = models.PositiveIntegerField()
@@ -109,6 +137,11 @@ class Photo(models.Model):
                 name="photo_owner_visible_sort_idx",
             ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="photo_trash_idx"),
+            models.Index(
+                fields=["renditions_due_at"],
+                condition=Q(renditions_state__in=["pending", "running"]),
+                name="photo_renditions_due_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["owner", "sha256"], name="photo_unique_content_per_owner"),
@@ -150,6 +183,18 @@ class Photo(models.Model):
         return self.renditions_state == self.Renditions.READY
 
     @property
+    def renditions_retrying(self) -> bool:
+        """Waiting for another try after a failed one (storage unavailable, say)."""
+        return self.renditions_state == self.Renditions.PENDING and bool(self.renditions_error)
+
+    @property
+    def renditions_active(self) -> bool:
+        """Queued or being prepared, with no failure to wait out: done in moments."""
+        return self.renditions_state == self.Renditions.RUNNING or (
+            self.renditions_state == self.Renditions.PENDING and not self.renditions_error
+        )
+
+    @property
     def content_type(self) -> str:
         """The type Pictura found in the content; never what the uploading client claimed."""
         return CONTENT_TYPES.get(self.image_format, "application/octet-stream")
@@ -183,8 +228,32 @@ class Photo(models.Model):
         self.deleted_at = None
         self.save(update_fields=["deleted_at"])
 
-    def mark_renditions(self, state, *, thumbnail="", preview=""):
+    def renditions_done(self, *, thumbnail: str, preview: str):
+        self._set_renditions(self.Renditions.READY, thumbnail=thumbnail, preview=preview, error="", due_at=None)
+
+    def renditions_failed(self, error: str):
+        self._set_renditions(self.Renditions.FAILED, error=error, due_at=None)
+
+    def renditions_retry_later(self, error: str):
+        """After a failed attempt worth repeating: wait for the next try, or give up for good
+        once every attempt is used."""
+        next_try = retry_deadline(self.renditions_attempts)
+        if next_try is None:
+            self.renditions_failed(f"Gave up after {self.renditions_attempts} attempts: {error}")
+        else:
+            self._set_renditions(self.Renditions.PENDING, error=error, due_at=next_try)
+
+    def renditions_requeue(self):
+        """Start over, as the owner's "Retry" asks: a fresh set of attempts, due at once."""
+        self.renditions_attempts = 0
+        self._set_renditions(self.Renditions.PENDING, error="", due_at=wait_deadline())
+
+    def _set_renditions(self, state, *, error, due_at, thumbnail="", preview=""):
         self.renditions_state = state
+        self.renditions_error = error[:500]
+        self.renditions_due_at = due_at
         self.thumbnail = thumbnail
         self.preview = preview
-        self.save(update_fields=["renditions_state", "thumbnail", "preview"])
+        self.save(update_fields=[
+            "renditions_state", "renditions_error", "renditions_due_at", "renditions_attempts", "thumbnail", "preview",
+        ])

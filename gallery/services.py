@@ -1,15 +1,19 @@
 """Photo life cycle: ingest an upload, make its renditions, delete it."""
 import hashlib
+import io
 import logging
 import uuid
 from dataclasses import asdict
 
 from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+
+from pictura.tasks import enqueue_after_commit, requeue_due
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo
@@ -73,8 +77,11 @@ def photo_ingest(*, owner, upload) -> Photo:
     """Check, store and record one uploaded file; queue its renditions.
 
     Raises PhotoRejected (with a message for the user) or DuplicatePhoto. Either way nothing is
-    left in storage or in the database.
+    left in storage or in the database. Once the row is saved the photo is kept: its renditions
+    are due (``renditions_due_at``) and are made even if the broker cannot be reached now.
     """
+    from .tasks import generate_renditions  # the task module imports this one
+
     filename = (upload.name or "photo").rsplit("/", 1)[-1][:255]
     try:
         facts = inspect_image(upload, size=upload.size)
@@ -109,7 +116,7 @@ def photo_ingest(*, owner, upload) -> Photo:
     try:
         with transaction.atomic():
             photo.save()
-            transaction.on_commit(lambda: _queue_renditions(photo.pk))
+            enqueue_after_commit(generate_renditions, photo.pk)
     except IntegrityError:
         # The same content arrived twice at once; the other request won.
         _delete_quietly(photo.original.name)
@@ -133,26 +140,34 @@ def _check_quota(owner, size: int) -> None:
         )
 
 
-def _queue_renditions(photo_id: int) -> None:
-    from .tasks import generate_renditions  # the task module imports this one
+def photo_generate_renditions(*, photo_id: int) -> None:
+    """Make the thumbnail and preview of a photo whose renditions are due. Safe to run twice:
+    a photo already done (or deleted) is left alone, and a rerun replaces files.
 
-    generate_renditions.delay(photo_id)
-
-
-def photo_generate_renditions(*, photo: Photo) -> None:
-    """Make (or remake) the thumbnail and preview of ``photo``. Safe to run twice.
-
-    Raises StorageUnavailable when storage cannot be reached (worth retrying); marks the photo
-    failed when its original cannot be decoded (not worth retrying).
+    Storage errors leave the photo waiting for another try (the sweeper queues it); an
+    original that cannot be decoded fails it for good. The photo itself is always kept.
     """
+    photo = Photo.objects.claim_renditions(photo_id)
+    if photo is None:
+        return
+    if photo.renditions_attempts > settings.PICTURA_WORK_MAX_ATTEMPTS:
+        # Attempts that ended without a word: the worker was killed (out of memory, say).
+        photo.renditions_failed(
+            f"Gave up after {photo.renditions_attempts - 1} attempts; "
+            + (photo.renditions_error or "the worker processing it stopped each time.")
+        )
+        return
     try:
         with photo.original.open("rb") as original:
-            renditions = render_renditions(original)
+            data = original.read()
     except STORAGE_ERRORS as exc:
-        raise StorageUnavailable(str(exc)) from exc
+        photo.renditions_retry_later(f"Storage unavailable ({exc.__class__.__name__}).")
+        return
+    try:
+        renditions = render_renditions(io.BytesIO(data))
     except Exception:  # noqa: BLE001 - any decoder failure means this original will never render
         logger.exception("Could not render photo %s", photo.pk)
-        photo.mark_renditions(Photo.Renditions.FAILED)
+        photo.renditions_failed("The original could not be decoded.")
         return
     names = {}
     try:
@@ -163,9 +178,33 @@ def photo_generate_renditions(*, photo: Photo) -> None:
     except STORAGE_ERRORS as exc:
         for name in names.values():
             _delete_quietly(name)
-        raise StorageUnavailable(str(exc)) from exc
-    photo.mark_renditions(Photo.Renditions.READY, **names)
-    renditions_ready.send(sender=Photo, photo=photo)
+        photo.renditions_retry_later(f"Storage unavailable ({exc.__class__.__name__}).")
+        return
+    # One transaction: what follows the renditions (analysis) is recorded with them, never lost
+    # between the two.
+    with transaction.atomic():
+        photo.renditions_done(**names)
+        renditions_ready.send(sender=Photo, photo=photo)
+
+
+def photo_retry_renditions(*, photo: Photo) -> bool:
+    """The owner's "Retry" on failed renditions: a fresh set of attempts, queued now. False
+    when there is nothing to retry (done, or being prepared right now)."""
+    if photo.renditions_state not in (Photo.Renditions.FAILED, Photo.Renditions.PENDING):
+        return False
+    from .tasks import generate_renditions  # the task module imports this one
+
+    with transaction.atomic():
+        photo.renditions_requeue()
+        enqueue_after_commit(generate_renditions, photo.pk)
+    return True
+
+
+def renditions_requeue_due() -> int:
+    """The sweeper's part for renditions: queue again those whose message was lost."""
+    from .tasks import generate_renditions  # the task module imports this one
+
+    return requeue_due(Photo.objects.renditions_due(), due_field="renditions_due_at", task=generate_renditions)
 
 
 def photo_update(*, photo: Photo, title: str, description: str) -> Photo:

@@ -6,22 +6,26 @@ from pictura.tasks import retry_with_backoff
 
 from .imaging import LocationNotRemoved
 from .models import Photo
-from .services import StorageUnavailable, photo_generate_renditions, photo_prepare_shareable_original
+from .services import (
+    StorageUnavailable,
+    photo_generate_renditions,
+    photo_prepare_shareable_original,
+    renditions_requeue_due,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, acks_late=True, max_retries=5)
-def generate_renditions(self, photo_id: int) -> None:
-    """Make a photo's thumbnail and preview; retried with backoff while storage is down."""
-    photo = Photo.objects.filter(pk=photo_id).first()
-    if photo is None:
-        return  # deleted before its turn came
-    try:
-        photo_generate_renditions(photo=photo)
-    except StorageUnavailable as exc:
-        retry_with_backoff(self, exc)
-        photo.mark_renditions(Photo.Renditions.FAILED)
+@shared_task
+def generate_renditions(photo_id: int) -> None:
+    """Make a photo's thumbnail and preview, if they are still due."""
+    photo_generate_renditions(photo_id=photo_id)
+
+
+@shared_task
+def requeue_due_renditions() -> None:
+    """Run by Celery beat: renditions whose message was lost are queued again."""
+    renditions_requeue_due()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)

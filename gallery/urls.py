@@ -9,6 +9,7 @@ urlpatterns = [
     path("upload/", views.upload, name="upload"),
     path("photos/<int:pk>/", views.photo_detail, name="photo"),
     path("photos/<int:pk>/edit/", views.photo_edit, name="photo_edit"),
+    path("photos/<int:pk>/retry/", views.photo_retry, name="photo_retry"),
     path("photos/<int:pk>/delete/", views.photo_delete, name="photo_delete"),
     path("photos/<int:pk>/original/", views.photo_original, name="photo_original"),
     path("photos/<int:pk>/thumbnail.jpg", views.photo_thumbnail, name="photo_thumbnail"),

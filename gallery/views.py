@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from pictura.pagination import page_of
+from pictura.tasks import queueing_paused
 
 from . import services
 from .batch_options import apply_batch_options
@@ -54,7 +55,8 @@ def _ingest(user, upload) -> tuple[UploadResult, Photo | None]:
         existing = exc.existing
         url = reverse("gallery:trash") if existing.in_trash else existing.get_absolute_url()
         return UploadResult(upload.name, "duplicate", str(exc), url), existing
-    return UploadResult(upload.name, "done", "Uploaded.", photo.get_absolute_url()), photo
+    message = "Uploaded." if not queueing_paused() else "Uploaded. Processing will start shortly."
+    return UploadResult(upload.name, "done", message, photo.get_absolute_url()), photo
 
 
 @login_required
@@ -104,6 +106,16 @@ def photo_detail(request, pk):
         "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
     }
     return render(request, "gallery/photo_detail.html", ctx)
+
+
+@login_required
+@require_POST
+def photo_retry(request, pk):
+    """The owner's "Retry" on a photo whose preview could not be made."""
+    photo = get_photo_for_user(request, pk)
+    if services.photo_retry_renditions(photo=photo):
+        messages.success(request, "Trying again to prepare this photo.")
+    return redirect(photo)
 
 
 @login_required

@@ -119,9 +119,14 @@ WSGI_APPLICATION = "pictura.wsgi.application"
 
 # --- Database ---------------------------------------------------------------------------------
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
-if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The site and `manage.py sweep` write to one file: writers queue instead of failing.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
+else:
     DATABASES["default"]["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that accepts connections but never answers fails the connection, not the page.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------------------------
@@ -300,15 +305,16 @@ PICTURA_LOCAL_MIN_CONFIDENCE = env_int("PICTURA_LOCAL_MIN_CONFIDENCE", 10)
 # One thread per process: Celery runs one process per core, and more threads only contend.
 PICTURA_LOCAL_TAGGER_THREADS = env_int("PICTURA_LOCAL_TAGGER_THREADS", 1, minimum=1)
 PICTURA_MODERATION_MIN_CONFIDENCE = env_int("PICTURA_MODERATION_MIN_CONFIDENCE", 80)
-PICTURA_ANALYSIS_MAX_ATTEMPTS = env_int("PICTURA_ANALYSIS_MAX_ATTEMPTS", 5, minimum=1)
 # Tag each photo once its renditions exist; off, photos are tagged only by `manage.py reindex`.
 PICTURA_ANALYSE_UPLOADS = env_bool("PICTURA_ANALYSE_UPLOADS", True)
 
 # --- Cache (rate-limit counters) ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
+    # Timeouts: a Redis that accepts connections but never answers must not hang pages.
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
-                          "KEY_PREFIX": env.str("PICTURA_CELERY_QUEUE", default="pictura")}}
+                          "KEY_PREFIX": env.str("PICTURA_CELERY_QUEUE", default="pictura"),
+                          "OPTIONS": {"socket_timeout": 2, "socket_connect_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS = [
@@ -333,6 +339,49 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 30 if CELERY_TASK_TIME_LIMIT > 60 else None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker killed mid-task (out of memory, time limit) gives its task back instead of
+# acknowledging it: another worker does it (the task counts its attempts, so a photo that kills
+# every worker fails after PICTURA_WORK_MAX_ATTEMPTS instead of looping).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Publishing fails within a few seconds when Redis is down or hung, instead of hanging the
+# request: the work is recorded in the database already, and the sweeper sends it later.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 3,
+    "socket_connect_timeout": 2,
+    # A message taken by a worker that vanished is delivered again after this long. It must
+    # exceed the longest retry countdown (12 min, pictura.tasks.backoff_seconds) plus the time
+    # limit, or a delayed task would be delivered twice; the sweeper finds lost renditions and
+    # analyses much sooner.
+    "visibility_timeout": CELERY_TASK_TIME_LIMIT + 900,
+}
+
+# --- Background work that must get done ---------------------------------------------------------
+# Renditions and analyses are recorded in the database with a due time (pictura/tasks.py).
+# Retries after a failure: 30 s, then doubling up to an hour between tries; 12 attempts wait out
+# an outage of about 5 hours before the photo's work is marked failed, with the reason.
+PICTURA_WORK_MAX_ATTEMPTS = env_int("PICTURA_WORK_MAX_ATTEMPTS", 12, minimum=1)
+PICTURA_WORK_RETRY_SECONDS = env_int("PICTURA_WORK_RETRY_SECONDS", 30, minimum=1)
+PICTURA_WORK_RETRY_MAX_SECONDS = env_int("PICTURA_WORK_RETRY_MAX_SECONDS", 3600, minimum=1)
+# Queued work that no worker has started after this long is queued again.
+PICTURA_WORK_WAIT_SECONDS = env_int("PICTURA_WORK_WAIT_SECONDS", 600, minimum=1)
+# The sweeper: how often it runs (Celery beat, in each worker: `celery worker --beat`) and how
+# many messages it sends at most per run.
+PICTURA_SWEEP_SECONDS = env_int("PICTURA_SWEEP_SECONDS", 60, minimum=1)
+PICTURA_SWEEP_BATCH = env_int("PICTURA_SWEEP_BATCH", 500, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    f"requeue-due-{name}": {
+        "task": task,
+        "schedule": PICTURA_SWEEP_SECONDS,
+        # A sweep that waited behind a backlog is pointless: the next one comes soon.
+        "options": {"expires": PICTURA_SWEEP_SECONDS},
+    }
+    for name, task in [
+        ("renditions", "gallery.tasks.requeue_due_renditions"),
+        ("analyses", "analysis.tasks.requeue_due_analyses"),
+    ]
+}
 
 # --- Security (production) --------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)

@@ -1,5 +1,110 @@
-"""What every Celery task of Pictura shares: one retry policy."""
+"""What every Celery task of Pictura shares.
+
+Background work (renditions, analysis) is recorded in the database first: a row says what is
+to be done and by when it is due. The message on the broker only says "look now"; when it is
+lost (broker down at upload, worker killed, Redis restarted), the sweeper finds the row past
+its due time and sends the message again. So queueing never fails the caller, and the tasks
+are written to be run twice.
+"""
+import logging
 import random
+import time
+from datetime import timedelta
+
+from celery import current_app
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+logger = logging.getLogger(__name__)
+
+# After a failed send, the broker is left alone this long: a batch of 200 uploads while Redis
+# is down must not wait for 200 timeouts. The sweeper sends what was skipped.
+BROKER_PAUSE_SECONDS = 30
+_broker_down_until = 0.0
+
+
+def enqueue(task, *args) -> bool:
+    """Send ``task`` to the workers (without a broker: run it here); True if it was sent.
+
+    Never raises: the row that records the work is what counts, and the sweeper sends the
+    message again when this one could not be.
+    """
+    global _broker_down_until
+    if queueing_paused():
+        return False
+    try:
+        task.apply_async(args=args)
+    except Exception:  # noqa: BLE001 - any broker failure; the sweeper sends it later
+        logger.exception("Could not queue %s%r; the sweeper will queue it again", task.name, args)
+        _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
+        return False
+    return True
+
+
+def queueing_paused() -> bool:
+    """Whether the last send failed moments ago: work queued now waits for the sweeper."""
+    return time.monotonic() < _broker_down_until
+
+
+def enqueue_after_commit(task, *args) -> None:
+    transaction.on_commit(lambda: enqueue(task, *args))
+
+
+def wait_deadline():
+    """When work just queued counts as lost if no worker has started it."""
+    return timezone.now() + timedelta(seconds=settings.PICTURA_WORK_WAIT_SECONDS)
+
+
+def run_deadline():
+    """When work a worker just started counts as lost (the worker was killed) if not finished:
+    Celery's hard time limit has passed by then."""
+    return timezone.now() + timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+
+
+def retry_deadline(attempts: int):
+    """When to try again after ``attempts`` failed attempts, or None once they are all used:
+    30 s, 1 min, 2 min... doubling up to an hour between tries, so an outage of a few hours
+    is waited out (PICTURA_WORK_MAX_ATTEMPTS, PICTURA_WORK_RETRY_SECONDS)."""
+    if attempts >= settings.PICTURA_WORK_MAX_ATTEMPTS:
+        return None
+    first, longest = settings.PICTURA_WORK_RETRY_SECONDS, settings.PICTURA_WORK_RETRY_MAX_SECONDS
+    seconds = min(longest, first * 2 ** max(0, attempts - 1)) * random.uniform(0.9, 1.1)
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+def waiting_messages() -> int:
+    """How many messages wait in Pictura's queue on the broker (0 without one)."""
+    app = current_app
+    if app.conf.task_always_eager:
+        return 0
+    with app.connection_for_write() as connection:
+        declared = connection.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True)
+        return declared.message_count
+
+
+def requeue_due(due_rows, *, due_field: str, task, batch: int | None = None) -> int:
+    """Send ``task`` again for the rows of ``due_rows`` (work past its due time), oldest first,
+    at most ``batch`` per call; returns how many.
+
+    Safe when several sweepers run at once (one per worker machine): each claims its rows with
+    SELECT ... FOR UPDATE SKIP LOCKED and moves their due time on before sending. While the
+    queue already holds a batch of messages the workers are busy, and nothing is added.
+    """
+    batch = batch or settings.PICTURA_SWEEP_BATCH
+    room = batch - waiting_messages()
+    if room <= 0:
+        return 0
+    with transaction.atomic():
+        claimed = list(
+            due_rows.select_for_update(skip_locked=True).order_by(due_field).values_list("pk", flat=True)[:room]
+        )
+        due_rows.model.objects.filter(pk__in=claimed).update(**{due_field: wait_deadline()})
+    for pk in claimed:
+        enqueue(task, pk)
+    if claimed:
+        logger.info("Queued %s again for %d row(s) past their due time", task.name, len(claimed))
+    return len(claimed)
 
 
 def backoff_seconds(retries: int) -> float:
@@ -10,7 +115,7 @@ def backoff_seconds(retries: int) -> float:
 def retry_with_backoff(task, exc: Exception, *, max_retries: int | None = None) -> None:
     """Have Celery run ``task`` again after ``backoff_seconds`` (raises celery's Retry), or
     return once it has been retried ``max_retries`` times (default: the task's own), so that
-    the caller can record that it gave up."""
+    the caller can record that it gave up. For short-lived work that has no row to sweep."""
     limit = task.max_retries if max_retries is None else max_retries
     if task.request.retries >= limit:
         return

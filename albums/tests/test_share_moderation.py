@@ -54,7 +54,7 @@ def test_with_analysis_off_nothing_unchecked_is_shared(client, owner, album_link
 def test_a_hidden_photo_uploaded_again_stays_hidden(client, owner, stranger, admin_client, ingest):
     data = make_image(color=(1, 2, 3))
     first = ingest(owner, "a.jpg", data)  # with the preview the tagger reads
-    photo_analyse(photo=first, tagger_name="local")
+    photo_analyse(photo_id=first.pk, tagger_name="local")
     admin_client.post(reverse("admin:gallery_photo_changelist"),
                       {"action": "hide", ACTION_CHECKBOX_NAME: [first.pk]})
     assert HiddenContent.objects.filter(sha256=first.sha256).exists()
@@ -62,7 +62,7 @@ def test_a_hidden_photo_uploaded_again_stays_hidden(client, owner, stranger, adm
     # Deleted and uploaded again (by anyone): analysis finds it clear, the moderator's word stands.
     first.delete()
     again = ingest(stranger, "again.jpg", data)
-    analysis = photo_analyse(photo=again, tagger_name="local")
+    analysis = photo_analyse(photo_id=again.pk, tagger_name="local")
     assert analysis.moderation == PhotoAnalysis.Moderation.HIDDEN
     link = ShareLink.objects.create(owner=stranger, photo=again)
     assert client.get(link.get_absolute_url()).status_code == 404

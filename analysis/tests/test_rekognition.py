@@ -9,10 +9,11 @@ from io import StringIO
 import pytest
 from botocore.stub import Stubber
 from django.urls import reverse
+from django.utils import timezone
 
 from albums.models import ShareLink
 from analysis.models import PhotoAnalysis, PhotoTag
-from analysis.services import photo_add_manual_tags
+from analysis.services import analyses_requeue_due, photo_add_manual_tags, photos_mark_for_analysis
 from analysis.taggers import TaggerError, TaggerUnavailable, forget_taggers, get_tagger
 from analysis.taggers.rekognition import RekognitionTagger
 from analysis.tasks import analyse_photo
@@ -89,7 +90,9 @@ def test_analysis_stores_labels_people_and_keeps_manual_tags(aws, owner, setting
         stub_success(stubber)
         stub_success(stubber)
         analyse_photo.apply(args=[photo.pk])
-        analyse_photo.apply(args=[photo.pk])  # twice: same result, nothing doubled
+        photos_mark_for_analysis([photo.pk])  # asked again: same result, nothing doubled
+        analyse_photo.apply(args=[photo.pk])
+        analyse_photo.apply(args=[photo.pk])  # a duplicate message once done: nothing to do
         stubber.assert_no_pending_responses()
 
     tags = {(t.tag.name, t.source, round(t.confidence, 1)) for t in PhotoTag.objects.filter(photo=photo).select_related("tag")}
@@ -100,7 +103,7 @@ def test_analysis_stores_labels_people_and_keeps_manual_tags(aws, owner, setting
         ("beach", "rekognition", 81.2),
     }
     analysis = PhotoAnalysis.objects.get(photo=photo)
-    assert (analysis.state, analysis.tagger, analysis.people_count, analysis.attempts) == ("done", "rekognition", 2, 2)
+    assert (analysis.state, analysis.tagger, analysis.people_count, analysis.attempts) == ("done", "rekognition", 2, 1)
     assert analysis.moderation == "clear"
 
 
@@ -116,31 +119,63 @@ def test_request_parameters_come_from_settings(aws, photo, settings):
         tagger.analyse(photo)
 
 
+def sweep_when_due(photo) -> int:
+    """Let the retry's due time pass, then sweep: as Celery beat does, a minute later."""
+    PhotoAnalysis.objects.filter(photo=photo).update(due_at=timezone.now())
+    return analyses_requeue_due()
+
+
 @pytest.mark.parametrize("code", ["ThrottlingException", "ProvisionedThroughputExceededException"])
-def test_throttling_is_retried_then_done(aws, photo, code):
+def test_throttling_is_retried_by_the_sweeper_then_done(aws, photo, code, owner_client):
     tagger = get_tagger("rekognition")
     with Stubber(tagger.client) as stubber:
         stubber.add_client_error("detect_labels", service_error_code=code, http_status_code=400)
         stubber.add_client_error("detect_labels", service_error_code=code, http_status_code=400)
         stub_success(stubber)
         analyse_photo.apply(args=[photo.pk, "rekognition"])
+        analysis = PhotoAnalysis.objects.get(photo=photo)
+        assert (analysis.state, analysis.attempts, analysis.retrying) == ("pending", 1, True)
+        assert analysis.due_at > timezone.now()
+        assert analyses_requeue_due() == 0  # not before its time
+        page = owner_client.get(photo.get_absolute_url()).content.decode()
+        assert "Tagging will be tried again at" in page and code in page
+        assert sweep_when_due(photo) == 1
+        assert sweep_when_due(photo) == 1  # the same tagger as asked, though the default is local
         stubber.assert_no_pending_responses()
     analysis = PhotoAnalysis.objects.get(photo=photo)
-    assert (analysis.state, analysis.attempts, analysis.last_error) == ("done", 3, "")
+    assert (analysis.state, analysis.attempts, analysis.last_error, analysis.due_at) == ("done", 3, "", None)
 
 
-def test_throttling_to_the_last_attempt_marks_failed_and_keeps_the_photo(aws, photo, settings):
-    settings.PICTURA_ANALYSIS_MAX_ATTEMPTS = 3
+def test_throttling_to_the_last_attempt_marks_failed_and_the_owner_can_retry(aws, photo, settings, owner_client):
+    settings.PICTURA_WORK_MAX_ATTEMPTS = 3
     tagger = get_tagger("rekognition")
     with Stubber(tagger.client) as stubber:
         for _ in range(3):
             stubber.add_client_error("detect_labels", service_error_code="ThrottlingException", http_status_code=400)
         analyse_photo.apply(args=[photo.pk, "rekognition"])
+        sweep_when_due(photo)
+        sweep_when_due(photo)
         stubber.assert_no_pending_responses()
     analysis = PhotoAnalysis.objects.get(photo=photo)
     assert (analysis.state, analysis.attempts) == ("failed", 3)
-    assert "ThrottlingException" in analysis.last_error
+    assert analysis.last_error.startswith("Gave up after 3 attempts: ") and "ThrottlingException" in analysis.last_error
     assert Photo.objects.filter(pk=photo.pk).exists()
+
+    page = owner_client.get(photo.get_absolute_url()).content.decode()
+    assert "Tagging failed" in page and 'http-equiv="refresh"' not in page
+    with Stubber(tagger.client) as stubber:
+        stub_success(stubber)
+        response = owner_client.post(reverse("analysis:retry", args=[photo.pk]))
+        stubber.assert_no_pending_responses()
+    assert response.status_code == 302
+    analysis.refresh_from_db()
+    assert (analysis.state, analysis.attempts) == ("done", 1)
+
+
+def test_a_stranger_cannot_retry_someone_elses_analysis(photo, stranger_client):
+    PhotoAnalysis.objects.create(photo=photo, state="failed", last_error="x")
+    assert stranger_client.post(reverse("analysis:retry", args=[photo.pk])).status_code == 404
+    assert PhotoAnalysis.objects.get(photo=photo).state == "failed"
 
 
 def test_permanent_error_fails_at_once_and_keeps_the_photo(aws, photo, owner_client):

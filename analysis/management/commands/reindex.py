@@ -18,14 +18,17 @@ from gallery.models import Photo
 class Command(BaseCommand):
     help = """Tag photos again, inline or on the Celery workers.
 
-    Which photos: --pending (the default: never analysed, or waiting), --failed, or --all;
-    narrowed by --user and --since. --all and --failed first mark their photos pending, so an
-    interrupted run is finished by running `reindex` again (with no option): photos already
-    done are not done twice."""
+    Which photos: --unfinished (the default: never analysed, waiting, failed, or left running
+    by a worker that was lost), --failed, or --all; narrowed by --user and --since. Photos are
+    first marked waiting, so an interrupted run is finished by running `reindex` again (with no
+    option): photos already done are not done twice."""
 
     def add_arguments(self, parser):
         which = parser.add_mutually_exclusive_group()
-        which.add_argument("--pending", action="store_true", help="photos waiting for analysis (default)")
+        which.add_argument(
+            "--unfinished", action="store_true",
+            help="photos never analysed, waiting, failed or stuck running (default)",
+        )
         which.add_argument("--failed", action="store_true", help="photos whose analysis failed")
         which.add_argument("--all", action="store_true", help="every photo outside the trash")
         parser.add_argument("--user", help="only this user's photos (username)")
@@ -43,8 +46,8 @@ class Command(BaseCommand):
             photos_queue_analysis(ids, tagger_name=options["tagger"])
             self.stdout.write(f"Queued {len(ids)} photo(s){self.describe(options)} for the workers.")
             return
-        # Pending first: whatever an interrupted run leaves is what `reindex` picks up next.
-        photos_mark_for_analysis(ids)
+        # Waiting first: whatever an interrupted run leaves is what `reindex` picks up next.
+        photos_mark_for_analysis(ids, tagger_name=options["tagger"])
         self.run_inline(ids, options["tagger"])
 
     def selected_photos(self, options):
@@ -64,10 +67,15 @@ class Command(BaseCommand):
             return photos
         if options["failed"]:
             return photos.filter(analysis__state=PhotoAnalysis.State.FAILED)
-        return photos.filter(Q(analysis__isnull=True) | Q(analysis__state=PhotoAnalysis.State.PENDING))
+        State = PhotoAnalysis.State
+        return photos.filter(
+            Q(analysis__isnull=True)
+            | Q(analysis__state__in=[State.PENDING, State.FAILED])
+            | Q(analysis__state=State.RUNNING, analysis__due_at__lte=timezone.now())
+        )
 
     def describe(self, options) -> str:
-        which = "failed" if options["failed"] else "all" if options["all"] else "pending"
+        which = "failed" if options["failed"] else "all" if options["all"] else "unfinished"
         parts = [which]
         if options["user"]:
             parts.append(f"of {options['user']}")
