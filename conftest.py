@@ -7,22 +7,21 @@ Celery worker for the worker tests (Redis comes from TEST_REDIS_URL, which `make
 import functools
 import itertools
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 from django.test import Client, TestCase
 
+from pictura.storage import s3_client_config
 from pictura.testing.images import make_image, upload
 from pictura.testing.servers import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    CeleryWorker,
+    GunicornSite,
     SeaweedS3,
     SMTPInbox,
     database_url_of,
     free_port,
-    wait_for,
 )
 
 # --- Files and users --------------------------------------------------------------------------
@@ -177,8 +176,7 @@ def s3_storage(settings, s3_server):
                 "access_key": s3_server.access_key,
                 "secret_key": s3_server.secret_key,
                 "region_name": "us-east-1",
-                "addressing_style": "path",
-                "signature_version": "s3v4",
+                "client_config": s3_client_config(addressing_style="path"),
                 "default_acl": None,
                 "querystring_expire": settings.PICTURA_PRESIGNED_URL_SECONDS,
                 "file_overwrite": False,
@@ -202,7 +200,20 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, t
 
 
 @pytest.fixture
-def celery_worker_process(media_root, tmp_path, settings):
+def process_env(media_root):
+    """The environment for another Pictura process (worker, gunicorn) to share this test's
+    database and media directory; a fixture's environment, like REDIS_URL, comes on top."""
+    from django.db import connection
+
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url_of(connection.settings_dict),
+        "PICTURA_MEDIA_ROOT": str(media_root),
+    }
+
+
+@pytest.fixture
+def celery_worker_process(process_env, tmp_path, settings):
     """A real ``celery worker`` process sharing this test's database and media directory.
 
     It needs this test process to be configured as production is, by ``REDIS_URL`` in the
@@ -210,29 +221,12 @@ def celery_worker_process(media_root, tmp_path, settings):
     worker tests in a pass of their own with it set, and PICTURA_CELERY_QUEUE naming a queue
     no other run uses.
     """
-    from django.db import connection
-
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL: `make test` runs this in its worker pass")
-    log = tmp_path / "worker.log"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_of(connection.settings_dict),
-        "PICTURA_MEDIA_ROOT": str(media_root),
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "pictura", "worker", "--pool=solo", "--concurrency=1",
-         "--without-gossip", "--without-mingle", "--without-heartbeat",
-         "--loglevel=INFO", f"--logfile={log}"],
-        cwd=Path(__file__).resolve().parent, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: log.exists() and " ready." in log.read_text(), timeout=60, what="Celery worker start")
-        yield log
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+    worker = CeleryWorker(env=process_env, log=tmp_path / "worker.log")
+    worker.start()
+    yield worker.log
+    worker.stop()
 
 
 @pytest.fixture
@@ -252,36 +246,15 @@ def smtp_server(settings):
 
 
 @pytest.fixture
-def live_site(media_root, tmp_path):
-    """The site under gunicorn, as production runs it (WhiteNoise, DEBUG off), on a free
-    loopback port, sharing this test's database and media directory. Yields its base URL."""
-    from django.db import connection
-
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url_of(connection.settings_dict),
-        "PICTURA_MEDIA_ROOT": str(media_root),
-        "DJANGO_DEBUG": "false",
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "DJANGO_SECURE_COOKIES": "false",
-        "PICTURA_ANALYSE_UPLOADS": "false",
-    }
+def live_site(process_env, tmp_path):
+    """The site under gunicorn, with tasks in-process, sharing this test's database and media
+    directory. Yields its base URL."""
+    env = {**process_env, "PICTURA_ANALYSE_UPLOADS": "false"}
     env.pop("REDIS_URL", None)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "pictura.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--error-logfile", str(tmp_path / "gunicorn.log")],
-        cwd=Path(__file__).resolve().parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        import requests
-
-        wait_for(lambda: requests.get(f"{base}/health", timeout=2).status_code == 200, timeout=60, what="gunicorn")
-        yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    site = GunicornSite(env=env, log=tmp_path / "gunicorn.log")
+    site.start()
+    yield site.url
+    site.stop()
 
 
 @pytest.fixture

@@ -16,6 +16,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from pictura.storage import s3_client_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 if os.environ.get("PICTURA_DOTENV", "on") != "off":  # pictura/test_settings.py turns it off
@@ -260,8 +262,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "bucket_name": AWS_STORAGE_BUCKET_NAME,
             "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
             "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="") or None,
-            "signature_version": "s3v4",
+            "client_config": s3_client_config(addressing_style=env.str("AWS_S3_ADDRESSING_STYLE", default="") or None),
             "default_acl": None,  # the bucket stays private
             "querystring_auth": True,
             "querystring_expire": PICTURA_PRESIGNED_URL_SECONDS,

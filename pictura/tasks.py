@@ -79,7 +79,8 @@ def waiting_messages() -> int:
     if app.conf.task_always_eager:
         return 0
     with app.connection_for_write() as connection:
-        declared = connection.default_channel.queue_declare(queue=app.conf.task_default_queue, passive=True)
+        # Not passive: a broker that restarted empty does not know the queue yet, which is no error.
+        declared = connection.default_channel.queue_declare(queue=app.conf.task_default_queue)
         return declared.message_count
 
 

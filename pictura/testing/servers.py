@@ -1,8 +1,11 @@
-"""Real servers for tests, started on loopback: SeaweedFS (S3) and an SMTP server."""
+"""Real servers for tests, started on loopback: SeaweedFS (S3), Redis, Celery workers,
+gunicorn and an SMTP server. Those a fault test breaks can be paused (SIGSTOP: the port still
+accepts connections, nothing answers), resumed, stopped and started again on the same port."""
 import email
 import email.policy
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -32,7 +35,32 @@ def port_is_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-class SeaweedS3:
+class Pausable:
+    """A server process that a fault test can hang: paused, its port still accepts
+    connections but nothing answers them, until it is resumed."""
+
+    process: subprocess.Popen
+
+    def pause(self):
+        os.killpg(self.process.pid, signal.SIGSTOP)
+
+    def resume(self):
+        os.killpg(self.process.pid, signal.SIGCONT)
+
+
+def stop_process(process: subprocess.Popen | None, *, timeout: float = 20) -> None:
+    if process is None or process.poll() is not None:
+        return
+    os.killpg(process.pid, signal.SIGCONT)  # a paused process cannot act on SIGTERM
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
+class SeaweedS3(Pausable):
     """``weed mini``: a real S3 API on 127.0.0.1:8333 that checks request signatures."""
 
     port = 8333
@@ -68,14 +96,18 @@ class SeaweedS3:
         wait_for(lambda: self.client().head_bucket(Bucket=self.bucket), timeout=60, what="SeaweedFS answering")
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         wait_for(lambda: not port_is_open(self.port), timeout=20, what="SeaweedFS stopping")
+
+    def environ(self) -> dict[str, str]:
+        """The environment that points another Pictura process (a worker) at this bucket: with
+        production's settings, as the tests' own keep files on local disk."""
+        return {
+            "DJANGO_SETTINGS_MODULE": "pictura.settings",
+            "AWS_STORAGE_BUCKET_NAME": self.bucket, "AWS_S3_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": self.access_key, "AWS_SECRET_ACCESS_KEY": self.secret_key,
+            "AWS_S3_REGION_NAME": "us-east-1", "AWS_S3_ADDRESSING_STYLE": "path",
+        }
 
     def empty_bucket(self) -> None:
         client = self.client()
@@ -85,6 +117,92 @@ class SeaweedS3:
     def keys(self, prefix: str = "") -> list[str]:
         listing = self.client().list_objects_v2(Bucket=self.bucket, Prefix=prefix)
         return sorted(item["Key"] for item in listing.get("Contents", []))
+
+
+class RedisServer(Pausable):
+    """A ``redis-server`` of the test's own on a free loopback port, without persistence: stopped
+    and started again, it has forgotten every message, as a restarted Redis may have."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.process = None
+
+    def start(self):
+        import redis
+
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.data_dir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_for(lambda: redis.Redis.from_url(self.url, socket_timeout=1).ping(), timeout=20, what="Redis answering")
+
+    def stop(self):
+        stop_process(self.process)
+
+
+class CeleryWorker:
+    """A real ``celery worker`` process (prefork: a parent and its pool children), with Celery
+    beat inside when asked, so that the sweeper runs as it does in production."""
+
+    def __init__(self, *, env: dict[str, str], log: Path, beat: bool = False, concurrency: int = 1):
+        self.env, self.log, self.beat, self.concurrency = env, log, beat, concurrency
+        self.process = None
+
+    def start(self):
+        beat = ["--beat", f"--schedule={self.log.with_suffix('.beat')}"] if self.beat else []
+        self.log.unlink(missing_ok=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "pictura", "worker", f"--concurrency={self.concurrency}",
+             "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
+             f"--logfile={self.log}", *beat],
+            cwd=Path(__file__).resolve().parents[2], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_for(lambda: self.log.exists() and " ready." in self.log.read_text(), timeout=60, what="Celery worker start")
+
+    def pool_children(self) -> list[int]:
+        """The processes that run tasks (the beat process too, when there is one)."""
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text()
+        return [int(pid) for pid in children.split()]
+
+    def kill(self):
+        """SIGKILL the whole worker, as the OOM killer or a lost machine would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self):
+        stop_process(self.process, timeout=30)
+
+
+class GunicornSite:
+    """The site under gunicorn, as production runs it (WhiteNoise, DEBUG off), on a free
+    loopback port; ``env`` says which database, storage and broker it uses."""
+
+    def __init__(self, *, env: dict[str, str], log: Path, workers: int = 1):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **env, "DJANGO_DEBUG": "false", "DJANGO_ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SECURE_COOKIES": "false",
+        }
+        self.log, self.workers = log, workers
+        self.process = None
+
+    def start(self):
+        import requests
+
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "pictura.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--error-logfile", str(self.log)],
+            cwd=Path(__file__).resolve().parents[2], env=self.env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+        )
+        wait_for(lambda: requests.get(f"{self.url}/health", timeout=2).status_code == 200, timeout=60, what="gunicorn")
+
+    def stop(self):
+        stop_process(self.process, timeout=30)
 
 
 def database_url_of(settings_dict) -> str:
