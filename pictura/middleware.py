@@ -1,5 +1,28 @@
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
+
+from .views import request_too_large
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a request whose declared body is over PICTURA_MAX_REQUEST_MB before reading any
+    of it: a 2 GB upload costs nothing, not the seconds it takes to receive. (nginx in front
+    has the same limit; this holds where there is none.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared > settings.PICTURA_MAX_REQUEST_MB * 1024 * 1024:
+            response = request_too_large(request, declared)
+            response["Connection"] = "close"  # the rest of the body is not read
+            return response
+        return self.get_response(request)
 
 
 class HealthCheckMiddleware:

@@ -86,6 +86,7 @@ MIDDLEWARE = [
     # First, so that the load balancer's health check (addressed to the instance IP) is not
     # refused by ALLOWED_HOSTS and touches nothing but the database.
     "pictura.middleware.HealthCheckMiddleware",
+    "pictura.middleware.RequestSizeLimitMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,6 +294,9 @@ FILE_UPLOAD_HANDLERS = [
 ]
 # A plain-form upload carries many files in one request.
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("PICTURA_MAX_FILES_PER_REQUEST", 200, minimum=1)
+# A request declaring a larger body is refused before it is read; nginx's client_max_body_size
+# in .platform/ is the same.
+PICTURA_MAX_REQUEST_MB = env_int("PICTURA_MAX_REQUEST_MB", 512, minimum=1)
 PICTURA_PHOTOS_PER_PAGE = env_int("PICTURA_PHOTOS_PER_PAGE", 60, minimum=1)
 PICTURA_TRASH_DAYS = env_int("PICTURA_TRASH_DAYS", 30, minimum=1)
 

@@ -12,3 +12,5 @@ urlpatterns = [
     path("", include("analysis.urls")),
     path("", include("gallery.urls")),
 ]
+
+handler400 = "pictura.views.bad_request"

@@ -4,7 +4,8 @@
 #
 # PostgreSQL and Redis on their usual loopback ports are used when they answer; otherwise this
 # script installs them from Debian's packages and starts its own on free ports, and stops them
-# at the end. SeaweedFS (S3) and the Celery worker are started by the tests themselves.
+# at the end. SeaweedFS (S3), Celery workers, gunicorn and the fault tests' own Redis are
+# started by the tests themselves.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -61,11 +62,12 @@ fi
 PG_URL="${PG_URL%/postgres}/pictura"
 
 # --- Redis ------------------------------------------------------------------------------------
+# The fault tests start (and stop) a Redis of their own, whatever the shared one does.
+command -v redis-server >/dev/null || { echo "Installing Redis..."; apt_install redis-server; }
 REDIS_URL_FOR_TESTS="redis://127.0.0.1:6379/0"
 if redis_answers "$REDIS_URL_FOR_TESTS"; then
   echo "Using the Redis that answers on 127.0.0.1:6379."
 else
-  command -v redis-server >/dev/null || { echo "Installing Redis..."; apt_install redis-server; }
   REDIS_PORT=$(free_port)
   redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --daemonize yes \
     --pidfile "$STATE/redis.pid" --logfile "$STATE/redis.log" --dir "$STATE"

@@ -6,9 +6,6 @@ import os
 import signal
 
 import pytest
-import requests
-from django.conf import settings
-from django.test import Client
 from django.urls import reverse
 from PIL import Image
 from skimage import data as samples
@@ -16,7 +13,7 @@ from skimage import data as samples
 from analysis.models import PhotoAnalysis, PhotoTag
 from gallery.models import Photo
 from pictura.testing.images import make_image, upload
-from pictura.testing.servers import CeleryWorker, GunicornSite, RedisServer, wait_for
+from pictura.testing.servers import CeleryWorker, GunicornSite, RedisServer, signed_in_session, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -46,17 +43,6 @@ def start_worker(tmp_path):
         worker.stop()
 
 
-def signed_in(site: GunicornSite, user) -> requests.Session:
-    """A browser-like session of ``user`` on the site, with its CSRF token."""
-    client = Client()
-    client.force_login(user)
-    session = requests.Session()
-    session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
-    session.get(f"{site.url}/upload/", timeout=10).raise_for_status()
-    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
-    return session
-
-
 def chelsea_jpeg() -> bytes:
     """A real photo of a cat, which the local tagger recognises."""
     buffer = io.BytesIO()
@@ -79,7 +65,7 @@ def test_broker_down_at_upload_keeps_the_photo_and_finishes_it_when_the_broker_i
     site = GunicornSite(env=env, log=tmp_path / "gunicorn.log")
     site.start()
     try:
-        session = signed_in(site, owner)
+        session = signed_in_session(site.url, owner)
         own_redis.stop()
         response = session.post(
             f"{site.url}/upload/", files={"files": ("cat.jpg", chelsea_jpeg(), "image/jpeg")},

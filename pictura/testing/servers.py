@@ -205,6 +205,22 @@ class GunicornSite:
         stop_process(self.process, timeout=30)
 
 
+def signed_in_session(site_url: str, user):
+    """A ``requests`` session of ``user`` on a site another process serves from this test's
+    database, with the CSRF token a page would give it."""
+    import requests
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    session = requests.Session()
+    session.cookies.set(settings.SESSION_COOKIE_NAME, client.cookies[settings.SESSION_COOKIE_NAME].value)
+    session.get(f"{site_url}/upload/", timeout=10).raise_for_status()
+    session.headers["X-CSRFToken"] = session.cookies["csrftoken"]
+    return session
+
+
 def database_url_of(settings_dict) -> str:
     """The DATABASE_URL that points another process at the database this test process uses."""
     if settings_dict["ENGINE"] == "django.db.backends.sqlite3":

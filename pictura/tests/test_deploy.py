@@ -82,3 +82,13 @@ def test_tests_never_read_the_developers_env_file(settings):
     assert os.environ["PICTURA_DOTENV"] == "off"
     assert settings.PASSWORD_HASHERS == ["django.contrib.auth.hashers.MD5PasswordHasher"]
     assert settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
+
+
+def test_nginx_refuses_bodies_at_the_same_size_as_the_app_and_has_its_error_pages(settings):
+    nginx = (ROOT / ".platform/nginx/conf.d/pictura.conf").read_text()
+    assert f"client_max_body_size {settings.PICTURA_MAX_REQUEST_MB}M;" in nginx
+    errors = (ROOT / ".platform/nginx/conf.d/elasticbeanstalk/pictura-errors.conf").read_text()
+    for page in ("too-large.html", "unavailable.html"):
+        assert f"/_errors/{page}" in errors
+        assert (ROOT / "static/errors" / page).read_text().startswith("<!doctype html>")
+    assert f"{settings.PICTURA_MAX_REQUEST_MB} MB" in (ROOT / "static/errors/too-large.html").read_text()

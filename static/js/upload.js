@@ -112,7 +112,16 @@
             result = { status: "rejected", message: errors.join(" ") || "The server refused the file." };
           }
         } catch {
-          result = { status: "rejected", message: `The server answered ${xhr.status}; please try again.` };
+          // Not Pictura's answer but the proxy's in front of it (nginx: body too large, timeout).
+          const proxyAnswers = {
+            413: "The file is larger than the server accepts.",
+            408: "The upload took too long and was cut off; please try again.",
+            502: "The server did not answer in time; please try again.",
+            503: "The server did not answer in time; please try again.",
+            504: "The server did not answer in time; please try again.",
+          };
+          const message = proxyAnswers[xhr.status] || `The server answered ${xhr.status}; please try again.`;
+          result = { status: "rejected", message };
         }
         showResult(entry, result);
         resolve();
