@@ -1,7 +1,7 @@
 from django.conf import settings
-from django.db import DatabaseError, connection
 from django.http import JsonResponse
 
+from . import health
 from .views import request_too_large
 
 
@@ -30,7 +30,9 @@ class HealthCheckMiddleware:
 
     Elastic Beanstalk's load balancer checks each instance by its private IP address, which is
     not in ALLOWED_HOSTS, so the check is answered here, ahead of the middleware that validates
-    the Host header. 200 when the database answers, 503 when it does not.
+    the Host header: 200 when the database answers, 503 when it does not or is too slow, within
+    PICTURA_HEALTH_TIMEOUT_SECONDS. ``/health?full=1``, for operators, checks the broker and
+    storage too, each reported on its own.
     """
 
     path = "/health"
@@ -41,13 +43,9 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         if request.path_info.rstrip("/") != self.path:
             return self.get_response(request)
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-                cursor.fetchone()
-        except DatabaseError as exc:
-            return JsonResponse(
-                {"status": "unavailable", "database": f"error: {exc.__class__.__name__}"},
-                status=503,
-            )
-        return JsonResponse({"status": "ok", "database": "ok"})
+        checks = {"database": health.database}
+        if request.GET.get("full") == "1":
+            checks |= {"broker": health.broker, "storage": health.storage}
+        results = health.run_checks(checks)
+        healthy = all(result == "ok" or result.startswith("not used") for result in results.values())
+        return JsonResponse({"status": "ok" if healthy else "unavailable", **results}, status=200 if healthy else 503)

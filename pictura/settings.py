@@ -388,6 +388,9 @@ CELERY_BEAT_SCHEDULE = {
     ]
 }
 
+# /health answers within this, whatever hangs (pictura/health.py); the load balancer's timeout is 5 s.
+PICTURA_HEALTH_TIMEOUT_SECONDS = env_int("PICTURA_HEALTH_TIMEOUT_SECONDS", 2, minimum=1)
+
 # --- Security (production) --------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("DJANGO_SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

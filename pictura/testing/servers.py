@@ -205,6 +205,20 @@ class GunicornSite:
         stop_process(self.process, timeout=30)
 
 
+class SilentServer:
+    """``with SilentServer() as port:`` a port that accepts connections and never answers, as a
+    database or Redis does when it hangs (the kernel completes the handshake on its own)."""
+
+    def __enter__(self) -> int:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        return self.sock.getsockname()[1]
+
+    def __exit__(self, *exc_info):
+        self.sock.close()
+
+
 def signed_in_session(site_url: str, user):
     """A ``requests`` session of ``user`` on a site another process serves from this test's
     database, with the CSRF token a page would give it."""
