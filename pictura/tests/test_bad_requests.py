@@ -33,6 +33,7 @@ def test_too_many_files_in_one_request_say_the_limit(owner_client, settings, pho
     assert not Photo.objects.exists()
 
 
+@pytest.mark.slow  # starts gunicorn
 @pytest.mark.django_db(transaction=True)  # gunicorn reads the session from the database
 def test_a_file_name_too_long_to_parse_says_so(owner, live_site):
     # Through a real socket: Django's test client frames the part so that the parser copes.
