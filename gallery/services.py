@@ -9,7 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -121,6 +121,13 @@ def photo_ingest(*, owner, upload) -> Photo:
         # The same content arrived twice at once; the other request won.
         _delete_quietly(photo.original.name)
         raise DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=sha256)) from None
+    except DatabaseError as exc:
+        _delete_quietly(photo.original.name)
+        logger.warning("Could not record %s: %s", key, exc)
+        raise PhotoRejected(
+            "The photo could not be saved because the database is unavailable. "
+            "Nothing was kept; please try again in a moment."
+        ) from exc
     except BaseException:
         _delete_quietly(photo.original.name)
         raise

@@ -193,16 +193,19 @@ def test_upload_page_renders_the_drop_zone(owner_client):
     assert "Drop photos here" in html
 
 
-def test_a_database_failure_after_storing_removes_the_stored_file(owner_client, owner, media_root, monkeypatch):
-    from gallery import services
+def test_a_database_failure_after_storing_removes_the_stored_file_and_says_so(owner_client, owner, media_root, monkeypatch):
+    from django.db import OperationalError
 
     def refuse(*args, **kwargs):
-        raise RuntimeError("database went away")
+        raise OperationalError("server closed the connection unexpectedly")
 
     monkeypatch.setattr(Photo, "save", refuse)  # the row's INSERT fails after the file is stored
-    with pytest.raises(RuntimeError):
-        services.photo_ingest(owner=owner, upload=upload("a.jpg", make_image()))
-    assert Photo.objects.count() == 0
+    response = owner_client.post(UPLOAD_URL, {"files": [upload("a.jpg", make_image())]}, **JSON)
+    assert response.json()["results"][0] == {
+        "filename": "a.jpg", "status": "rejected", "url": "",
+        "message": "The photo could not be saved because the database is unavailable. "
+                   "Nothing was kept; please try again in a moment.",
+    }
     assert files_under(media_root) == []
 
 

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -203,6 +204,60 @@ class GunicornSite:
 
     def stop(self):
         stop_process(self.process, timeout=30)
+
+
+class PausableProxy:
+    """A TCP proxy on a free loopback port to ``target_port``. ``pause()`` makes whatever is
+    behind it hang, as seen by its clients: connections are accepted, nothing is forwarded,
+    until ``resume()``. For faults of a server shared with others (PostgreSQL), which a test
+    must never stop itself."""
+
+    def __init__(self, target_port: int):
+        self.target_port = target_port
+        self.flowing = threading.Event()
+        self.flowing.set()
+        self.listener = socket.socket()
+        self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(128)
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def pause(self):
+        self.flowing.clear()
+
+    def resume(self):
+        self.flowing.set()
+
+    def close(self):
+        self.listener.close()
+
+    def _accept(self):
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return  # closed
+            threading.Thread(target=self._connect, args=(client,), daemon=True).start()
+
+    def _connect(self, client):
+        self.flowing.wait()
+        upstream = socket.create_connection(("127.0.0.1", self.target_port))
+        for source, sink in ((client, upstream), (upstream, client)):
+            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    def _pump(self, source, sink):
+        try:
+            while data := source.recv(65536):
+                self.flowing.wait()
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
 
 class SilentServer:
