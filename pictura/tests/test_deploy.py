@@ -84,11 +84,10 @@ def test_tests_never_read_the_developers_env_file(settings):
     assert settings.STORAGES["default"]["BACKEND"] == "django.core.files.storage.FileSystemStorage"
 
 
-def test_nginx_refuses_bodies_at_the_same_size_as_the_app_and_has_its_error_pages(settings):
+def test_nginx_refuses_bodies_at_the_same_size_as_the_app_and_has_its_error_page(settings):
     nginx = (ROOT / ".platform/nginx/conf.d/pictura.conf").read_text()
     assert f"client_max_body_size {settings.PICTURA_MAX_REQUEST_MB}M;" in nginx
     errors = (ROOT / ".platform/nginx/conf.d/elasticbeanstalk/pictura-errors.conf").read_text()
-    for page in ("too-large.html", "unavailable.html"):
-        assert f"/_errors/{page}" in errors
-        assert (ROOT / "static/errors" / page).read_text().startswith("<!doctype html>")
-    assert f"{settings.PICTURA_MAX_REQUEST_MB} MB" in (ROOT / "static/errors/too-large.html").read_text()
+    assert "error_page 408 413 502 503 504 /_errors/request-failed.html;" in errors
+    page = (ROOT / "static/errors/request-failed.html").read_text()
+    assert f"at most {settings.PICTURA_MAX_REQUEST_MB} MB" in page and f"at most {settings.PICTURA_MAX_UPLOAD_MB} MB" in page
