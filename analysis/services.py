@@ -49,6 +49,8 @@ def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnal
     tags are left alone. A throttled or unreachable tagger leaves the analysis waiting for
     another try (the sweeper queues it); a hopeless one fails it. The photo is never touched.
     """
+    if not Photo.objects.filter(pk=photo_id).exists():
+        return None  # deleted before its turn came
     PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=photo_id)], ignore_conflicts=True)
     # Without a tagger named here, the one asked for when it was queued (or used last time).
     asked = PhotoAnalysis.objects.filter(photo_id=photo_id).values_list("tagger", flat=True).first()

@@ -23,7 +23,7 @@ class PhotoAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner"]
     readonly_fields = ["uuid", "sha256", "original", "thumbnail", "preview", "uploaded_at", "preview_tag"]
     date_hierarchy = "sort_at"
-    actions = ["delete_for_good"]
+    actions = ["remake_renditions", "delete_for_good"]
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -67,6 +67,11 @@ class PhotoAdmin(admin.ModelAdmin):
         if not rendition:
             raise Http404("Not ready.")
         return stored_file_response(rendition, content_type="image/jpeg")
+
+    @admin.action(description="Make thumbnails and previews again", permissions=["change"])
+    def remake_renditions(self, request, queryset):
+        count = services.photos_remake_renditions(queryset)
+        self.message_user(request, f"Queued {count} photo(s): their renditions will be made again.", messages.SUCCESS)
 
     @admin.action(description="Delete for good, with their files", permissions=["delete"])
     def delete_for_good(self, request, queryset):

@@ -243,11 +243,6 @@ class Photo(models.Model):
         else:
             self._set_renditions(self.Renditions.PENDING, error=error, due_at=next_try)
 
-    def renditions_requeue(self):
-        """Start over, as the owner's "Retry" asks: a fresh set of attempts, due at once."""
-        self.renditions_attempts = 0
-        self._set_renditions(self.Renditions.PENDING, error="", due_at=wait_deadline())
-
     def _set_renditions(self, state, *, error, due_at, thumbnail="", preview=""):
         self.renditions_state = state
         self.renditions_error = error[:500]

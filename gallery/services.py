@@ -13,7 +13,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from pictura.tasks import enqueue_after_commit, requeue_due
+from pictura.tasks import enqueue_after_commit, requeue_due, wait_deadline
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo
@@ -195,16 +195,28 @@ def photo_generate_renditions(*, photo_id: int) -> None:
 
 
 def photo_retry_renditions(*, photo: Photo) -> bool:
-    """The owner's "Retry" on failed renditions: a fresh set of attempts, queued now. False
-    when there is nothing to retry (done, or being prepared right now)."""
+    """The owner's "Retry" on renditions that failed or wait for another try: a fresh set of
+    attempts, queued now. False when there is nothing to retry (done, or being made now)."""
     if photo.renditions_state not in (Photo.Renditions.FAILED, Photo.Renditions.PENDING):
         return False
+    photos_remake_renditions(Photo.objects.filter(pk=photo.pk))
+    return True
+
+
+def photos_remake_renditions(photos) -> int:
+    """Make the renditions of each photo of the queryset again, with a fresh set of attempts;
+    returns how many. Files already made stay until the new ones replace them."""
     from .tasks import generate_renditions  # the task module imports this one
 
     with transaction.atomic():
-        photo.renditions_requeue()
-        enqueue_after_commit(generate_renditions, photo.pk)
-    return True
+        ids = list(photos.values_list("pk", flat=True))
+        Photo.objects.filter(pk__in=ids).update(
+            renditions_state=Photo.Renditions.PENDING, renditions_attempts=0, renditions_error="",
+            renditions_due_at=wait_deadline(),
+        )
+        for pk in ids:
+            enqueue_after_commit(generate_renditions, pk)
+    return len(ids)
 
 
 def renditions_requeue_due() -> int:

@@ -100,3 +100,13 @@ def test_the_photo_page_in_the_admin_shows_moderation_read_only(staff_client, fl
     assert response.status_code == 200
     html = response.content.decode()
     assert "Flagged for review" in html and 'name="analysis-0-moderation"' not in html
+
+
+def test_remake_renditions_makes_them_again_with_a_fresh_set_of_attempts(staff_client, flagged, media_root):
+    Photo.objects.filter(pk=flagged.pk).update(renditions_state="failed", renditions_error="Gave up", renditions_attempts=12)
+    response = act(staff_client, "admin:gallery_photo_changelist", "remake_renditions", [flagged])
+    assert response.status_code == 302
+    flagged.refresh_from_db()
+    # Ran in-process, as there is no broker here; the files replaced the earlier ones.
+    assert (flagged.renditions_state, flagged.renditions_attempts, flagged.renditions_error) == ("ready", 1, "")
+    assert sum(str(flagged.uuid) in name for name in files_under(media_root)) == 3  # original, thumbnail, preview

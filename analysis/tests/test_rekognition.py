@@ -253,3 +253,10 @@ def test_on_s3_the_preview_is_passed_as_an_s3_object(aws, owner, s3_storage, ing
         analyse_photo.apply(args=[photo.pk, "rekognition"])
         stubber.assert_no_pending_responses()
     assert PhotoAnalysis.objects.get(photo=photo).state == "done"
+
+
+def test_a_task_for_a_deleted_photo_does_nothing(photo):
+    photo_id = photo.pk
+    photo.delete()
+    assert analyse_photo.apply(args=[photo_id, "rekognition"]).successful()
+    assert not PhotoAnalysis.objects.exists()

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Photo
@@ -131,3 +132,21 @@ def test_the_sweep_command_reports_what_it_queued(photo, capsys):
     assert "Queued again: 1 rendition(s), 0 analysis(es)." in capsys.readouterr().out
     photo.refresh_from_db()
     assert photo.renditions_ready
+
+
+def test_the_owner_retries_failed_renditions_and_a_stranger_cannot(photo, owner_client, stranger_client):
+    Photo.objects.filter(pk=photo.pk).update(renditions_state=Photo.Renditions.FAILED, renditions_error="Gave up")
+    page = owner_client.get(photo.get_absolute_url()).content.decode()
+    assert "The preview could not be made: Gave up" in page and 'http-equiv="refresh"' not in page
+    assert stranger_client.post(reverse("gallery:photo_retry", args=[photo.pk])).status_code == 404
+    assert Photo.objects.get(pk=photo.pk).renditions_state == Photo.Renditions.FAILED
+    response = owner_client.post(reverse("gallery:photo_retry", args=[photo.pk]))
+    assert response.status_code == 302
+    photo.refresh_from_db()
+    assert photo.renditions_ready
+
+
+def test_waiting_photos_say_so_and_refresh_themselves(photo, owner_client):
+    make_due(photo, renditions_state=Photo.Renditions.PENDING)
+    html = owner_client.get(photo.get_absolute_url()).content.decode()
+    assert "Waiting for a worker to prepare this photo" in html and 'content="3"' in html
