@@ -303,4 +303,5 @@ def queue_shareable_originals(photo_ids) -> None:
     from .tasks import prepare_shareable_original  # the task module imports this one
 
     for photo_id in photo_ids:
-        transaction.on_commit(lambda photo_id=photo_id: prepare_shareable_original.delay(photo_id))
+        # A lost message costs nothing lasting: the next download of the file asks again.
+        enqueue_after_commit(prepare_shareable_original, photo_id)
