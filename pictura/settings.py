@@ -353,7 +353,7 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.2}
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "socket_timeout": 3,
+    "socket_timeout": 2,
     "socket_connect_timeout": 2,
     # A message taken by a worker that vanished is delivered again after this long. It must
     # exceed the longest retry countdown (12 min, pictura.tasks.backoff_seconds) plus the time
