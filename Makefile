@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench superuser clean assets
+.PHONY: run test check bench faults superuser clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ check: $(VENV)/.dev-installed .env
 ## bench: ingest throughput against the bare decode rate
 bench: $(VENV)/.runtime-installed .env
 	$(BIN)/python bench/ingest.py
+
+## faults: break the real stack (Redis, workers, S3, the database) while uploading; prints a table
+faults: $(VENV)/.dev-installed
+	$(BIN)/python bench/faults.py
 
 superuser: $(VENV)/.runtime-installed .env
 	$(BIN)/python manage.py migrate --noinput

@@ -131,7 +131,7 @@ def photos_queue_analysis(photo_ids, *, tagger_name: str | None = None) -> None:
     photo_ids = list(photo_ids)
     photos_mark_for_analysis(photo_ids, tagger_name=tagger_name)
     for photo_id in photo_ids:
-        enqueue_after_commit(analyse_photo, photo_id)
+        enqueue_after_commit(analyse_photo, photo_id, due_row=(PhotoAnalysis.objects.filter(photo_id=photo_id), "due_at"))
 
 
 def photos_mark_for_analysis(photo_ids, *, tagger_name: str | None = None, batch: int = 500) -> None:

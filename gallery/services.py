@@ -116,7 +116,7 @@ def photo_ingest(*, owner, upload) -> Photo:
     try:
         with transaction.atomic():
             photo.save()
-            enqueue_after_commit(generate_renditions, photo.pk)
+            enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
     except IntegrityError:
         # The same content arrived twice at once; the other request won.
         _delete_quietly(photo.original.name)
@@ -215,8 +215,12 @@ def photos_remake_renditions(photos) -> int:
             renditions_due_at=wait_deadline(),
         )
         for pk in ids:
-            enqueue_after_commit(generate_renditions, pk)
+            enqueue_after_commit(generate_renditions, pk, due_row=_renditions_row(pk))
     return len(ids)
+
+
+def _renditions_row(photo_id: int):
+    return Photo.objects.filter(pk=photo_id), "renditions_due_at"
 
 
 def renditions_requeue_due() -> int:

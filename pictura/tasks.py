@@ -47,8 +47,17 @@ def queueing_paused() -> bool:
     return time.monotonic() < _broker_down_until
 
 
-def enqueue_after_commit(task, *args) -> None:
-    transaction.on_commit(lambda: enqueue(task, *args))
+def enqueue_after_commit(task, *args, due_row=None) -> None:
+    """``enqueue`` once the current transaction commits. ``due_row``, (queryset, due field), is
+    the row that records this work: if the message cannot be sent it is made due at once, so
+    the first sweep after the broker returns sends it."""
+
+    def send():
+        if not enqueue(task, *args) and due_row is not None:
+            rows, due_field = due_row
+            rows.update(**{due_field: timezone.now()})
+
+    transaction.on_commit(send, robust=True)
 
 
 def wait_deadline():

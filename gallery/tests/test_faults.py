@@ -7,6 +7,7 @@ import signal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 from skimage import data as samples
 
@@ -60,7 +61,7 @@ def test_broker_down_at_upload_keeps_the_photo_and_finishes_it_when_the_broker_i
 ):
     env = {
         **process_env, "REDIS_URL": own_redis.url, "PICTURA_ANALYSE_UPLOADS": "true", "PICTURA_TAGGER": "local",
-        "PICTURA_WORK_WAIT_SECONDS": "2", "PICTURA_SWEEP_SECONDS": "1",
+        "PICTURA_SWEEP_SECONDS": "1",
     }
     site = GunicornSite(env=env, log=tmp_path / "gunicorn.log")
     site.start()
@@ -79,6 +80,7 @@ def test_broker_down_at_upload_keeps_the_photo_and_finishes_it_when_the_broker_i
     assert (result["status"], result["message"]) == ("done", "Uploaded. Processing will start shortly.")
     photo = Photo.objects.get()
     assert photo.renditions_state == Photo.Renditions.PENDING
+    assert photo.renditions_due_at <= timezone.now()  # not sent: due at once, for the first sweep
     assert (media_root / photo.original.name).read_bytes()[:2] == b"\xff\xd8"  # the original stays
 
     # The broker comes back empty (it kept nothing): the sweeper finds the photo in the database.
