@@ -150,3 +150,31 @@ def test_waiting_photos_say_so_and_refresh_themselves(photo, owner_client):
     make_due(photo, renditions_state=Photo.Renditions.PENDING)
     html = owner_client.get(photo.get_absolute_url()).content.decode()
     assert "Waiting for a worker to prepare this photo" in html and 'content="3"' in html
+
+
+@pytest.mark.django_db(transaction=True)  # each sweeper is a thread with its own connection
+def test_two_sweepers_at_once_never_send_the_same_work_twice(owner):
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from django.db import connection
+
+    from pictura.testing.factories import photo_row
+
+    past = timezone.now() - timedelta(seconds=1)
+    due = [photo_row(owner, renditions_due_at=past).pk for _ in range(20)]
+    start_together = Barrier(2)
+
+    def sweep():
+        start_together.wait()
+        try:
+            return renditions_requeue_due()  # runs each task here: no broker in this test
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(2) as pool:
+        sent = [future.result() for future in [pool.submit(sweep), pool.submit(sweep)]]
+
+    assert sum(sent) == 20
+    # Each photo was tried once (its file is missing: it now waits for a retry), never twice.
+    assert set(Photo.objects.filter(pk__in=due).values_list("renditions_attempts", flat=True)) == {1}
