@@ -36,11 +36,27 @@ def port_is_open(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-class Pausable:
+class ServerProcess:
+    """A server the tests start as a process of its own (in a session of its own, so that its
+    children can be signalled with it)."""
+
+    process: subprocess.Popen | None = None
+
+    def _until_started(self, check, what: str):
+        """Wait for ``check``; a server that does not start is stopped, never left running."""
+        try:
+            wait_for(check, timeout=60, what=what)
+        except BaseException:
+            self.stop()
+            raise
+
+    def stop(self):
+        stop_process(self.process)
+
+
+class Pausable(ServerProcess):
     """A server process that a fault test can hang: paused, its port still accepts
     connections but nothing answers them, until it is resumed."""
-
-    process: subprocess.Popen
 
     def pause(self):
         os.killpg(self.process.pid, signal.SIGSTOP)
@@ -49,7 +65,7 @@ class Pausable:
         os.killpg(self.process.pid, signal.SIGCONT)
 
 
-def stop_process(process: subprocess.Popen | None, *, timeout: float = 20) -> None:
+def stop_process(process: subprocess.Popen | None, *, timeout: float = 30) -> None:
     if process is None or process.poll() is not None:
         return
     os.killpg(process.pid, signal.SIGCONT)  # a paused process cannot act on SIGTERM
@@ -94,10 +110,10 @@ class SeaweedS3(Pausable):
              f"-bucket={self.bucket}", "-admin.ui=false"],
             stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
-        wait_for(lambda: self.client().head_bucket(Bucket=self.bucket), timeout=60, what="SeaweedFS answering")
+        self._until_started(lambda: self.client().head_bucket(Bucket=self.bucket), "SeaweedFS answering")
 
     def stop(self):
-        stop_process(self.process)
+        super().stop()
         wait_for(lambda: not port_is_open(self.port), timeout=20, what="SeaweedFS stopping")
 
     def environ(self) -> dict[str, str]:
@@ -138,13 +154,10 @@ class RedisServer(Pausable):
              "--dir", str(self.data_dir)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-        wait_for(lambda: redis.Redis.from_url(self.url, socket_timeout=1).ping(), timeout=20, what="Redis answering")
-
-    def stop(self):
-        stop_process(self.process)
+        self._until_started(lambda: redis.Redis.from_url(self.url, socket_timeout=1).ping(), "Redis answering")
 
 
-class CeleryWorker:
+class CeleryWorker(ServerProcess):
     """A real ``celery worker`` process (prefork: a parent and its pool children), with Celery
     beat inside when asked, so that the sweeper runs as it does in production."""
 
@@ -162,7 +175,7 @@ class CeleryWorker:
             cwd=Path(__file__).resolve().parents[2], env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-        wait_for(lambda: self.log.exists() and " ready." in self.log.read_text(), timeout=60, what="Celery worker start")
+        self._until_started(lambda: self.log.exists() and " ready." in self.log.read_text(), "Celery worker start")
 
     def pool_children(self) -> list[int]:
         """The processes that run tasks (the beat process too, when there is one)."""
@@ -174,11 +187,8 @@ class CeleryWorker:
         os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait()
 
-    def stop(self):
-        stop_process(self.process, timeout=30)
 
-
-class GunicornSite:
+class GunicornSite(ServerProcess):
     """The site under gunicorn, as production runs it (WhiteNoise, DEBUG off), on a free
     loopback port; ``env`` says which database, storage and broker it uses."""
 
@@ -200,10 +210,7 @@ class GunicornSite:
             cwd=Path(__file__).resolve().parents[2], env=self.env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
         )
-        wait_for(lambda: requests.get(f"{self.url}/health", timeout=2).status_code == 200, timeout=60, what="gunicorn")
-
-    def stop(self):
-        stop_process(self.process, timeout=30)
+        self._until_started(lambda: requests.get(f"{self.url}/health", timeout=2).status_code == 200, "gunicorn")
 
 
 class PausableProxy:
