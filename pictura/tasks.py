@@ -95,14 +95,18 @@ def waiting_messages() -> int:
 
 def requeue_due(due_rows, *, due_field: str, task, batch: int | None = None) -> int:
     """Send ``task`` again for the rows of ``due_rows`` (work past its due time), oldest first,
-    at most ``batch`` per call; returns how many.
+    at most ``batch`` per call; returns how many were sent (those that could not be stay due).
 
     Safe when several sweepers run at once (one per worker machine): each claims its rows with
     SELECT ... FOR UPDATE SKIP LOCKED and moves their due time on before sending. While the
     queue already holds a batch of messages the workers are busy, and nothing is added.
     """
     batch = batch or settings.PICTURA_SWEEP_BATCH
-    room = batch - waiting_messages()
+    try:
+        room = batch - waiting_messages()
+    except Exception:  # noqa: BLE001 - the broker is unreachable: nothing could be sent now
+        logger.warning("The broker cannot be reached; the sweep waits for the next run", exc_info=True)
+        return 0
     if room <= 0:
         return 0
     with transaction.atomic():
@@ -110,11 +114,12 @@ def requeue_due(due_rows, *, due_field: str, task, batch: int | None = None) -> 
             due_rows.select_for_update(skip_locked=True).order_by(due_field).values_list("pk", flat=True)[:room]
         )
         due_rows.model.objects.filter(pk__in=claimed).update(**{due_field: wait_deadline()})
-    for pk in claimed:
-        enqueue(task, pk)
-    if claimed:
-        logger.info("Queued %s again for %d row(s) past their due time", task.name, len(claimed))
-    return len(claimed)
+    unsent = [pk for pk in claimed if not enqueue(task, pk)]
+    due_rows.model.objects.filter(pk__in=unsent).update(**{due_field: timezone.now()})  # next run
+    sent = len(claimed) - len(unsent)
+    if sent:
+        logger.info("Queued %s again for %d row(s) past their due time", task.name, sent)
+    return sent
 
 
 def backoff_seconds(retries: int) -> float:
