@@ -178,3 +178,27 @@ def test_two_sweepers_at_once_never_send_the_same_work_twice(owner):
     assert sum(sent) == 20
     # Each photo was tried once (its file is missing: it now waits for a retry), never twice.
     assert set(Photo.objects.filter(pk__in=due).values_list("renditions_attempts", flat=True)) == {1}
+
+
+@pytest.mark.worker  # needs the broker: `make test` runs it in the pass with REDIS_URL
+def test_the_sweeper_adds_nothing_while_the_queue_already_holds_a_batch(owner, settings):
+    from celery import current_app
+
+    from pictura.tasks import waiting_messages
+    from pictura.testing.factories import photo_row
+
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL")
+    settings.PICTURA_SWEEP_BATCH = 2
+    photo_row(owner, renditions_due_at=timezone.now() - timedelta(seconds=1))
+    current_app.control.purge()
+    try:
+        for _ in range(2):
+            generate_renditions.delay(0)  # messages waiting for busy workers (about no photo)
+        assert waiting_messages() == 2
+        assert renditions_requeue_due() == 0
+        current_app.control.purge()  # the workers caught up
+        assert renditions_requeue_due() == 1
+        assert waiting_messages() == 1
+    finally:
+        current_app.control.purge()
