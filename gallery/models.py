@@ -229,7 +229,8 @@ class Photo(models.Model):
         self.save(update_fields=["deleted_at"])
 
     def renditions_done(self, *, thumbnail: str, preview: str):
-        self._set_renditions(self.Renditions.READY, thumbnail=thumbnail, preview=preview, error="", due_at=None)
+        self.thumbnail, self.preview = thumbnail, preview
+        self._set_renditions(self.Renditions.READY, error="", due_at=None, also=["thumbnail", "preview"])
 
     def renditions_failed(self, error: str):
         self._set_renditions(self.Renditions.FAILED, error=error, due_at=None)
@@ -243,12 +244,10 @@ class Photo(models.Model):
         else:
             self._set_renditions(self.Renditions.PENDING, error=error, due_at=next_try)
 
-    def _set_renditions(self, state, *, error, due_at, thumbnail="", preview=""):
+    def _set_renditions(self, state, *, error, due_at, also=()):
+        # Renditions made earlier (before a remake) stay named until new ones replace them:
+        # their files are deleted with the photo, never left behind.
         self.renditions_state = state
         self.renditions_error = error[:500]
         self.renditions_due_at = due_at
-        self.thumbnail = thumbnail
-        self.preview = preview
-        self.save(update_fields=[
-            "renditions_state", "renditions_error", "renditions_due_at", "renditions_attempts", "thumbnail", "preview",
-        ])
+        self.save(update_fields=["renditions_state", "renditions_error", "renditions_due_at", "renditions_attempts", *also])

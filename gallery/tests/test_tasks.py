@@ -204,3 +204,15 @@ def test_the_sweeper_adds_nothing_while_the_queue_already_holds_a_batch(owner, s
         assert waiting_messages() == 1
     finally:
         current_app.control.purge()
+
+
+def test_a_remake_that_fails_keeps_the_earlier_renditions_named_so_nothing_is_orphaned(photo, media_root, after_commit):
+    from gallery.services import photo_delete, photos_remake_renditions
+
+    (media_root / photo.original.name).unlink()  # storage loses the original: the remake fails
+    with after_commit():
+        photos_remake_renditions(Photo.objects.filter(pk=photo.pk))
+    photo.refresh_from_db()
+    assert photo.renditions_retrying and photo.thumbnail and photo.preview
+    photo_delete(photo=photo)
+    assert files_under(media_root) == []
