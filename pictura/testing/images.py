@@ -14,6 +14,11 @@ SHARED_PHOTOS = Path(
 needs_shared_photos = pytest.mark.skipif(
     not SHARED_PHOTOS.is_dir(), reason=f"the real camera photos are not at {SHARED_PHOTOS}"
 )
+# Photos of five people, a folder each (see ../shared/faces/README.md).
+SHARED_FACES = SHARED_PHOTOS.parent / "faces"
+needs_shared_faces = pytest.mark.skipif(
+    not SHARED_FACES.is_dir(), reason=f"the photos of faces are not at {SHARED_FACES}"
+)
 
 
 def make_image(
