@@ -4,7 +4,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from gallery.models import Photo
-from pictura.tasks import enqueue_after_commit, requeue_due, wait_deadline
+from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
 from .models import HiddenContent, PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
 from .taggers import TaggerError, TaggerUnavailable, get_tagger
@@ -59,12 +59,8 @@ def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnal
     if analysis is None:
         return None
     photo = analysis.photo
-    if analysis.attempts > settings.PICTURA_WORK_MAX_ATTEMPTS:
-        # Attempts that ended without a word: the worker was killed (out of memory, say).
-        analysis.failed(
-            f"Gave up after {analysis.attempts - 1} attempts; "
-            + (analysis.last_error or "the worker analysing it stopped each time.")
-        )
+    if reason := attempts_used_up(analysis.attempts, analysis.last_error, doing="analysing"):
+        analysis.failed(reason)
     elif photo.renditions_state == Photo.Renditions.FAILED:
         analysis.failed("The photo has no preview to analyse.")
     elif not photo.preview:

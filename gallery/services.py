@@ -6,14 +6,13 @@ import uuid
 from dataclasses import asdict
 
 from botocore.exceptions import BotoCoreError, ClientError
-from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
-from pictura.tasks import enqueue_after_commit, requeue_due, wait_deadline
+from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo
@@ -157,12 +156,8 @@ def photo_generate_renditions(*, photo_id: int) -> None:
     photo = Photo.objects.claim_renditions(photo_id)
     if photo is None:
         return
-    if photo.renditions_attempts > settings.PICTURA_WORK_MAX_ATTEMPTS:
-        # Attempts that ended without a word: the worker was killed (out of memory, say).
-        photo.renditions_failed(
-            f"Gave up after {photo.renditions_attempts - 1} attempts; "
-            + (photo.renditions_error or "the worker processing it stopped each time.")
-        )
+    if reason := attempts_used_up(photo.renditions_attempts, photo.renditions_error, doing="processing"):
+        photo.renditions_failed(reason)
         return
     try:
         with photo.original.open("rb") as original:

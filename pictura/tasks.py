@@ -82,6 +82,15 @@ def retry_deadline(attempts: int):
     return timezone.now() + timedelta(seconds=seconds)
 
 
+def attempts_used_up(attempts: int, last_error: str, *, doing: str) -> str | None:
+    """Why to give up work just claimed for attempt ``attempts``, or None to go on. Every
+    attempt is used once the claim counts one more than allowed; those that ended without a
+    word (``last_error`` empty) died with their worker (out of memory, say)."""
+    if attempts <= settings.PICTURA_WORK_MAX_ATTEMPTS:
+        return None
+    return f"Gave up after {attempts - 1} attempts; " + (last_error or f"the worker {doing} it stopped each time.")
+
+
 def waiting_messages() -> int:
     """How many messages wait in Pictura's queue on the broker (0 without one)."""
     app = current_app
