@@ -20,6 +20,10 @@ class User(AbstractUser):
     tier = models.CharField(max_length=10, choices=Tier.choices, default=Tier.BASIC)
     # The identity provider's stable subject ("sub" claim): how a single sign-on user is found.
     oidc_sub = models.CharField("OIDC subject", max_length=255, unique=True, null=True, blank=True, editable=False)
+    # Faces are biometric data: when off, none are kept (analysis still counts them).
+    face_recognition = models.BooleanField(
+        default=True, help_text="Find faces in this user's photos and group them into people."
+    )
 
     objects = UserManager()
 

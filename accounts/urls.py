@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
+    path("profile/face-recognition/", views.face_recognition, name="face_recognition"),
     path("email/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("email/send-link/", views.send_verification, name="send_verification"),
 ]

@@ -7,11 +7,13 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
+from analysis.models import Face, Person
+from analysis.people import user_set_face_recognition
 from gallery.models import Photo
 from pictura.forms_feedback import safe_next_url
 
@@ -78,8 +80,26 @@ def locked_out(request, original_response=None, credentials=None):
 
 @login_required
 def profile(request):
-    ctx = {"totals": Photo.objects.owned_by(request.user).totals()}
+    ctx = {
+        "totals": Photo.objects.owned_by(request.user).totals(),
+        "faces": Face.objects.of(request.user).count(),
+        "people": Person.objects.of(request.user).exclude(name="").count(),
+    }
     return render(request, "accounts/profile.html", ctx)
+
+
+@login_required
+@require_POST
+def face_recognition(request):
+    """The privacy switch: off deletes every face of the user's; on looks for them again."""
+    enabled = request.POST.get("enabled") == "1"
+    if enabled != request.user.face_recognition:
+        user_set_face_recognition(user=request.user, enabled=enabled)
+        if enabled:
+            messages.success(request, "Face recognition is on: your photos are being looked at again for faces.")
+        else:
+            messages.success(request, "Face recognition is off: your faces, their pictures and your people are being deleted.")
+    return redirect(reverse("accounts:profile") + "#faces")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -7,8 +7,12 @@ upsampling) finds smaller faces but costs three times as much: 370 ms instead of
 can then be described by dlib's ResNet encoder as 128 numbers, close together (Euclidean
 distance under about 0.55) for the same person; about 75 ms a face. The landmarks come from
 the 5-point model: the 68-point one's training data forbids commercial use.
+
+Faces too small or too blurred to describe reliably are still found and shown, but not
+grouped into people (see ``Face.groupable``).
 """
 import importlib.util
+import io
 import math
 import os
 from dataclasses import dataclass
@@ -20,18 +24,36 @@ DETECT_SIDE = 1000
 # Detections whose margin is under this are dropped: at dlib's own threshold (0) a mission
 # patch on a spacesuit passes for a face; the faces of ../shared/faces/ all score above 0.9.
 MIN_MARGIN = 0.3
+# Sharpness (0-100, see sharpness()) under which a face is too blurred to recognise: the faces
+# of ../shared/faces/ score 77-94 as taken, 3-20 under a Gaussian blur of 0.8 % of the picture's width.
+MIN_SHARPNESS = 15
+# The long side, in pixels of the picture analysed, under which a face is too small to recognise.
+MIN_SIZE = 60
+CROP_SIDE = 160
 
 
 @dataclass(frozen=True)
 class Face:
     """One face: its box as fractions of the picture (left, top, width, height), how sure the
-    detector is (0–100), its size in pixels of the picture analysed, and its description (128
-    numbers) when asked for."""
+    detector is (0–100), its size in pixels of the picture analysed, its sharpness (0–100) and,
+    when asked for, what recognises it: a description (128 numbers) from the local models or
+    Rekognition's id for it in the face collection."""
 
     box: tuple[float, float, float, float]
     confidence: float
     size: int
+    sharpness: float
     embedding: tuple[float, ...] | None = None
+    face_id: str = ""
+
+    @property
+    def groupable(self) -> bool:
+        """Large and sharp enough for its description to say who it is."""
+        return groupable(self.size, self.sharpness)
+
+
+def groupable(size: float, sharpness: float) -> bool:
+    return size >= MIN_SIZE and sharpness >= MIN_SHARPNESS
 
 
 def detector_confidence(margin: float) -> float:
@@ -61,16 +83,43 @@ class FaceFinder:
             left, top = max(0, rect.left()), max(0, rect.top())
             right, bottom = min(small.width, rect.right()), min(small.height, rect.bottom())
             embedding = None
-            if describe:
+            if describe and groupable(max(right - left, bottom - top) / scale, 100):
                 shape = self.landmarks(pixels, rect)
                 embedding = tuple(float(x) for x in self.encoder.compute_face_descriptor(pixels, shape, 1))
             faces.append(Face(
                 box=(left / small.width, top / small.height, (right - left) / small.width, (bottom - top) / small.height),
                 confidence=detector_confidence(margin),
                 size=round(max(right - left, bottom - top) / scale),
+                sharpness=sharpness(small.crop((left, top, right, bottom))),
                 embedding=embedding,
             ))
         return sorted(faces, key=lambda face: face.size, reverse=True)
+
+
+def sharpness(face: Image.Image) -> float:
+    """How sharp a face is, 0-100: the variance of the Laplacian of its greyscale at 96 px
+    (v), as 100 v / (v + 100), so that 100 reads 50 and the scale saturates gently."""
+    pixels = np.asarray(face.convert("L").resize((96, 96)), dtype=np.float32)
+    laplacian = (
+        4 * pixels[1:-1, 1:-1] - pixels[:-2, 1:-1] - pixels[2:, 1:-1] - pixels[1:-1, :-2] - pixels[1:-1, 2:]
+    )
+    variance = float(laplacian.var())
+    return round(100 * variance / (variance + 100), 2)
+
+
+def face_crop(image: Image.Image, box: tuple[float, float, float, float], side: int = CROP_SIDE) -> bytes:
+    """A square JPEG of the face at ``box`` (fractions of ``image``) with some room around it,
+    as the people pages show it."""
+    left, top, width, height = box
+    centre_x, centre_y = (left + width / 2) * image.width, (top + height / 2) * image.height
+    half = min(max(width * image.width, height * image.height) * 0.75, image.width / 2, image.height / 2)
+    # Near an edge the square moves inwards rather than shrinking.
+    centre_x = min(max(centre_x, half), image.width - half)
+    centre_y = min(max(centre_y, half), image.height - half)
+    square = image.crop((round(centre_x - half), round(centre_y - half), round(centre_x + half), round(centre_y + half)))
+    buffer = io.BytesIO()
+    square.convert("RGB").resize((side, side), Image.Resampling.LANCZOS).save(buffer, "JPEG", quality=85)
+    return buffer.getvalue()
 
 
 def distance(first: Face, second: Face) -> float:

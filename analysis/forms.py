@@ -3,6 +3,7 @@ from django import forms
 from gallery.models import Photo
 
 from . import selectors
+from .models import Person
 from .services import parse_tag_list
 
 
@@ -26,6 +27,10 @@ def batch_tags_field(user) -> TagListField:
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     tag = TagListField(label="Tags", help_text="All must match, comma-separated.")
+    people = forms.ModelMultipleChoiceField(
+        queryset=None, required=False, label="People", help_text="Photos with all of them.",
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
     album = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any album")
     taken_from = forms.DateField(required=False, label="Taken from", widget=forms.DateInput(attrs={"type": "date"}))
     taken_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
@@ -38,6 +43,9 @@ class SearchForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["album"].queryset = user.albums.only("id", "title")
+        self.fields["people"].queryset = Person.objects.of(user).filter(hidden=False).exclude(name="").order_by("name")
+        if not self.fields["people"].queryset.exists():
+            del self.fields["people"]  # nobody named yet: nothing to choose from
         self.user = user
 
     def clean(self):
@@ -57,6 +65,8 @@ class SearchForm(forms.Form):
             photos = selectors.photos_matching_term(photos, term)
         for name in data["tag"]:
             photos = selectors.photos_tagged(photos, name, source=data["source"])
+        for person in data.get("people", ()):
+            photos = selectors.photos_with_person(photos, person)
         if data["source"] and not data["tag"]:
             photos = selectors.photos_with_tags_from(photos, data["source"])
         if data["album"]:
@@ -66,3 +76,36 @@ class SearchForm(forms.Form):
         if data["taken_to"]:
             photos = photos.filter(sort_at__date__lte=data["taken_to"])
         return photos.newest_first()
+
+
+class PersonNameForm(forms.Form):
+    name = forms.CharField(max_length=100, required=False, label="Name")
+
+    def __init__(self, *args, required=False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["name"].required = required
+        self.fields["name"].error_messages["required"] = "Type the person's name."
+
+
+class PersonMergeForm(forms.Form):
+    into = forms.ModelChoiceField(queryset=None, label="Merge into", empty_label="Choose a person…")
+
+    def __init__(self, *args, person, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = Person.objects.of(person.owner).exclude(pk=person.pk).exclude(name="").order_by("name")
+
+
+class FaceMoveForm(forms.Form):
+    """Who a face is instead: one of the owner's named people, a name typed (new or existing),
+    or nobody yet (a new unnamed person)."""
+
+    to = forms.ModelChoiceField(queryset=None, required=False, label="This is", empty_label="Someone else (new person)")
+    name = forms.CharField(max_length=100, required=False, label="or type a name")
+
+    def __init__(self, *args, owner, exclude=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        people = Person.objects.of(owner).exclude(name="").order_by("name")
+        self.fields["to"].queryset = people.exclude(pk=exclude.pk) if exclude else people
+
+    def clean_name(self):
+        return " ".join(self.cleaned_data["name"].split())

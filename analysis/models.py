@@ -1,4 +1,7 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from gallery.models import Photo
@@ -83,7 +86,7 @@ class PhotoAnalysisQuerySet(models.QuerySet):
             started_at=timezone.now(),
             due_at=run_deadline(),
         )
-        return self.select_related("photo").filter(photo_id=photo_id).first() if claimed else None
+        return self.select_related("photo__owner").filter(photo_id=photo_id).first() if claimed else None
 
 
 class PhotoAnalysis(models.Model):
@@ -155,6 +158,119 @@ class PhotoAnalysis(models.Model):
     def _finish(self, state, *, error=""):
         self.state, self.last_error, self.due_at, self.finished_at = state, error[:2000], None, timezone.now()
         self.save(update_fields=["state", "last_error", "due_at", "finished_at"])
+
+
+class PersonQuerySet(models.QuerySet):
+    def of(self, user):
+        return self.filter(owner=user)
+
+    def with_photos(self):
+        """People shown on photos outside the trash, with ``photo_count`` and ``cover_face_id``
+        (their sharpest face), biggest first, the named before the unnamed."""
+        live_faces = Face.objects.filter(person=OuterRef("pk"), photo__deleted_at__isnull=True)
+        return (
+            self.annotate(
+                photo_count=Count("faces__photo", distinct=True, filter=Q(faces__photo__deleted_at__isnull=True)),
+                cover_face_id=Subquery(live_faces.order_by("-sharpness", "pk").values("pk")[:1]),
+            )
+            .filter(photo_count__gt=0)
+            .order_by(models.Case(models.When(name="", then=1), default=0), "-photo_count", "name", "pk")
+        )
+
+
+class Person(models.Model):
+    """Someone whose faces were grouped together, in one user's photos only; named by that
+    user or not yet."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="people")
+    name = models.CharField(max_length=100, blank=True)
+    # Hidden people leave the people page and search's people filter; their faces stay theirs.
+    hidden = models.BooleanField(default=False)
+    # The mean description of the person's faces found by the local tagger, as float32 bytes,
+    # and how many faces it averages: a new face joins the person whose mean is nearest.
+    centroid = models.BinaryField(null=True, blank=True, editable=False)
+    centroid_faces = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "people"
+        indexes = [models.Index(fields=["owner", "name"], name="person_owner_name_idx")]
+
+    def __str__(self):
+        return self.display_name
+
+    def get_absolute_url(self):
+        return reverse("analysis:person", args=[self.pk])
+
+    @property
+    def display_name(self) -> str:
+        return self.name or "Unnamed"
+
+    @property
+    def decided_by_owner(self) -> bool:
+        """Named or hidden: regrouping never merges, splits or empties this person."""
+        return bool(self.name) or self.hidden
+
+
+class FaceQuerySet(models.QuerySet):
+    def of(self, user):
+        return self.filter(photo__owner=user)
+
+    def live(self):
+        return self.filter(photo__deleted_at__isnull=True)
+
+    def waiting_for_a_person(self):
+        """Faces clear enough to group that have no person yet."""
+        return self.filter(person__isnull=True, groupable=True)
+
+    def regroupable(self):
+        """Faces Pictura placed in an unnamed, unhidden person: regrouping may move them."""
+        return self.filter(placed_by_owner=False, person__name="", person__hidden=False)
+
+
+class Face(models.Model):
+    """One face found in a photo by a tagger."""
+
+    photo = models.ForeignKey("gallery.Photo", on_delete=models.CASCADE, related_name="faces")
+    person = models.ForeignKey(Person, on_delete=models.SET_NULL, null=True, blank=True, related_name="faces")
+    # Put in its person by the owner ("this is…", "not this person"): regrouping leaves it there.
+    placed_by_owner = models.BooleanField(default=False)
+    source = models.CharField(max_length=12, choices=PhotoTag.Source.choices[:2])
+    # Where the face is, as fractions of the photo as displayed (EXIF orientation applied).
+    left = models.FloatField()
+    top = models.FloatField()
+    width = models.FloatField()
+    height = models.FloatField()
+    confidence = models.FloatField()  # 0-100: how sure the detector is that it is a face
+    size = models.PositiveIntegerField(help_text="Pixels on the long side, in the preview.")
+    sharpness = models.FloatField(help_text="0-100")
+    # Large and sharp enough to recognise; the others are shown but never grouped.
+    groupable = models.BooleanField(default=True)
+    # The local tagger's description (128 float32) or Rekognition's id in the collection.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
+    rekognition_face_id = models.CharField(max_length=64, blank=True, db_index=True)
+    crop = models.FileField(max_length=255, blank=True)
+
+    objects = FaceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["left", "top"]
+        indexes = [
+            models.Index(fields=["person"], condition=Q(person__isnull=False), name="face_person_idx"),
+        ]
+
+    def __str__(self):
+        return f"Face {self.pk} in photo {self.photo_id}"
+
+    @property
+    def box_style(self) -> str:
+        """The face's place over the photo, as CSS percentages."""
+        return (
+            f"left:{self.left * 100:.2f}%;top:{self.top * 100:.2f}%;"
+            f"width:{self.width * 100:.2f}%;height:{self.height * 100:.2f}%"
+        )
 
 
 class HiddenContent(models.Model):

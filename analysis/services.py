@@ -4,8 +4,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from gallery.models import Photo
+from gallery.services import StorageUnavailable
 from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
+from . import people
 from .models import HiddenContent, PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
 from .taggers import TaggerError, TaggerUnavailable, get_tagger
 
@@ -67,15 +69,28 @@ def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnal
         analysis.retry_later("The preview is not ready yet.")
     else:
         try:
-            _record_result(analysis, tagger.name, tagger.analyse(photo))
+            _analyse(analysis, tagger)
         except TaggerError as exc:
             analysis.failed(str(exc))
-        except TaggerUnavailable as exc:
+        except (TaggerUnavailable, StorageUnavailable) as exc:
             analysis.retry_later(str(exc))
     return analysis
 
 
-def _record_result(analysis: PhotoAnalysis, source: str, result) -> None:
+def _analyse(analysis: PhotoAnalysis, tagger) -> None:
+    """Ask the tagger, store the faces' crops, then record everything in one transaction."""
+    photo = analysis.photo
+    result = tagger.analyse(photo, recognise_faces=photo.owner.face_recognition)
+    crops = people.store_face_crops(photo, result.faces)
+    try:
+        similar = people.similar_faces([face.face_id for face in result.faces if face.face_id and face.groupable])
+        _record_result(analysis, tagger.name, result, crops, similar)
+    except BaseException:
+        people.discard_stored(crops)
+        raise
+
+
+def _record_result(analysis: PhotoAnalysis, source: str, result, crops, similar) -> None:
     photo = analysis.photo
     confidences = {}
     for label in result.labels:
@@ -92,6 +107,7 @@ def _record_result(analysis: PhotoAnalysis, source: str, result) -> None:
         PhotoTag.objects.bulk_create(
             [PhotoTag(photo=photo, tag=tags[name], confidence=c, source=source) for name, c in confidences.items()]
         )
+        people.photo_replace_faces(photo=photo, source=source, found=result.faces, crops=crops, similar=similar)
         analysis.state = PhotoAnalysis.State.DONE
         analysis.finished_at = timezone.now()
         analysis.due_at = None
@@ -130,15 +146,18 @@ def photos_queue_analysis(photo_ids, *, tagger_name: str | None = None) -> None:
         enqueue_after_commit(analyse_photo, photo_id, due_row=(PhotoAnalysis.objects.filter(photo_id=photo_id), "due_at"))
 
 
-def photos_mark_for_analysis(photo_ids, *, tagger_name: str | None = None, batch: int = 500) -> None:
+def photos_mark_for_analysis(
+    photo_ids, *, tagger_name: str | None = None, batch: int = 500, due_now: bool = False
+) -> None:
     """Mark the photos as waiting for analysis by this tagger (default: PICTURA_TAGGER), with a
-    fresh set of attempts, creating their analysis records if need be."""
+    fresh set of attempts, creating their analysis records if need be. ``due_now`` leaves
+    queueing them to the sweeper's next pass (for more photos than one request should send)."""
     for start in range(0, len(photo_ids), batch):
         ids = photo_ids[start : start + batch]
         PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk) for pk in ids], ignore_conflicts=True)
         PhotoAnalysis.objects.filter(photo_id__in=ids).update(
             state=PhotoAnalysis.State.PENDING, tagger=tagger_name or "", last_error="", attempts=0,
-            due_at=wait_deadline(),
+            due_at=timezone.now() if due_now else wait_deadline(),
         )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import people_views, views
 
 app_name = "analysis"
 
@@ -8,6 +8,15 @@ urlpatterns = [
     path("search/", views.search, name="search"),
     path("photos/<int:photo_pk>/analysis/retry/", views.retry, name="retry"),
     path("tags/", views.tags, name="tags"),
+    path("people/", people_views.people_index, name="people"),
+    path("people/<int:pk>/", people_views.person_detail, name="person"),
+    path("people/<int:pk>/faces/", people_views.person_faces, name="person_faces"),
+    path("people/<int:pk>/rename/", people_views.person_rename, name="person_rename"),
+    path("people/<int:pk>/merge/", people_views.person_merge, name="person_merge"),
+    path("people/<int:pk>/hide/", people_views.person_hide, name="person_hide"),
+    path("faces/<int:pk>/crop.jpg", people_views.face_crop, name="face_crop"),
+    path("faces/<int:pk>/name/", people_views.face_name, name="face_name"),
+    path("faces/<int:pk>/move/", people_views.face_move, name="face_move"),
     path("stats/", views.user_stats, name="stats"),
     path("stats/data.json", views.user_stats_data, name="stats_data"),
     path("stats/site/", views.site_stats, name="site_stats"),

@@ -16,7 +16,7 @@ from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, w
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Photo
-from .signals import renditions_ready
+from .signals import photo_deleting, renditions_ready
 
 logger = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ def shareable_original_key(photo: Photo) -> str:
     return f"renditions/{photo.owner_id}/{photo.uuid}/original-without-location.{extension}"
 
 
-def _typed(content, content_type: str) -> File:
+def typed_file(content, content_type: str) -> File:
     """``content`` to store with this content type: S3 keeps the type it is given, and would
     otherwise take the one the uploading client claimed."""
     stored = File(content, name=getattr(content, "name", None))
@@ -105,7 +105,7 @@ def photo_ingest(*, owner, upload) -> Photo:
     photo.sort_at = photo.taken_at or photo.uploaded_at
     key = original_key(owner_id=owner.pk, photo_uuid=photo.uuid, extension=facts.extension)
     try:
-        photo.original.name = default_storage.save(key, _typed(upload, CONTENT_TYPES[facts.image_format]))
+        photo.original.name = default_storage.save(key, typed_file(upload, CONTENT_TYPES[facts.image_format]))
     except STORAGE_ERRORS as exc:
         logger.warning("Storage refused %s: %s", key, exc)
         raise PhotoRejected(
@@ -118,17 +118,17 @@ def photo_ingest(*, owner, upload) -> Photo:
             enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
     except IntegrityError:
         # The same content arrived twice at once; the other request won.
-        _delete_quietly(photo.original.name)
+        delete_stored_quietly(photo.original.name)
         raise DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=sha256)) from None
     except DatabaseError as exc:
-        _delete_quietly(photo.original.name)
+        delete_stored_quietly(photo.original.name)
         logger.warning("Could not record %s: %s", key, exc)
         raise PhotoRejected(
             "The photo could not be saved because the database is unavailable. "
             "Nothing was kept; please try again in a moment."
         ) from exc
     except BaseException:
-        _delete_quietly(photo.original.name)
+        delete_stored_quietly(photo.original.name)
         raise
     return photo
 
@@ -176,10 +176,10 @@ def photo_generate_renditions(*, photo_id: int) -> None:
         for kind, content in (("thumbnail", renditions.thumbnail), ("preview", renditions.preview)):
             key = rendition_key(photo, kind)
             default_storage.delete(key)  # a rerun replaces, never piles up copies
-            names[kind] = default_storage.save(key, _typed(ContentFile(content), "image/jpeg"))
+            names[kind] = default_storage.save(key, typed_file(ContentFile(content), "image/jpeg"))
     except STORAGE_ERRORS as exc:
         for name in names.values():
-            _delete_quietly(name)
+            delete_stored_quietly(name)
         photo.renditions_retry_later(f"Storage unavailable ({exc.__class__.__name__}).")
         return
     # One transaction: what follows the renditions (analysis) is recorded with them, never lost
@@ -262,6 +262,7 @@ def photo_delete(*, photo: Photo) -> None:
     Files go first: deleting is idempotent in every storage backend, so if storage fails midway
     the row is kept and the user can simply try again.
     """
+    photo_deleting.send(sender=Photo, photo=photo)
     try:
         for stored in photo.stored_files():
             default_storage.delete(stored.name)
@@ -270,7 +271,7 @@ def photo_delete(*, photo: Photo) -> None:
     photo.delete()
 
 
-def _delete_quietly(name: str) -> None:
+def delete_stored_quietly(name: str) -> None:
     try:
         default_storage.delete(name)
     except STORAGE_ERRORS:
@@ -291,7 +292,7 @@ def photo_prepare_shareable_original(*, photo: Photo) -> None:
         stripped = without_location(data, image_format=photo.image_format)
         key = shareable_original_key(photo)
         default_storage.delete(key)  # a rerun after a failed save replaces, never piles up
-        name = default_storage.save(key, _typed(ContentFile(stripped), photo.content_type))
+        name = default_storage.save(key, typed_file(ContentFile(stripped), photo.content_type))
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable(str(exc)) from exc
     photo.shareable_original = name

@@ -309,6 +309,13 @@ PICTURA_REKOGNITION_ENDPOINT_URL = env.str("PICTURA_REKOGNITION_ENDPOINT_URL", d
 PICTURA_LOCAL_MIN_CONFIDENCE = env_int("PICTURA_LOCAL_MIN_CONFIDENCE", 10)
 # One thread per process: Celery runs one process per core, and more threads only contend.
 PICTURA_LOCAL_TAGGER_THREADS = env_int("PICTURA_LOCAL_TAGGER_THREADS", 1, minimum=1)
+# Faces: a face joins the person whose mean description (local models) is nearer than this
+# (dlib's guidance is 0.6; on ../shared/faces/ the same person is under 0.45, others over 0.75),
+# or whose face Rekognition finds at least this similar (0-100).
+PICTURA_FACE_MATCH_DISTANCE = float(env.str("PICTURA_FACE_MATCH_DISTANCE", default="0.5"))
+PICTURA_REKOGNITION_FACE_MATCH_THRESHOLD = env_int("PICTURA_REKOGNITION_FACE_MATCH_THRESHOLD", 90)
+# The Rekognition face collection Pictura creates and indexes faces into (one per site).
+PICTURA_REKOGNITION_COLLECTION = env.str("PICTURA_REKOGNITION_COLLECTION", default="pictura-faces")
 PICTURA_MODERATION_MIN_CONFIDENCE = env_int("PICTURA_MODERATION_MIN_CONFIDENCE", 80)
 # Tag each photo once its renditions exist; off, photos are tagged only by `manage.py reindex`.
 PICTURA_ANALYSE_UPLOADS = env_bool("PICTURA_ANALYSE_UPLOADS", True)
@@ -385,6 +392,7 @@ CELERY_BEAT_SCHEDULE = {
     for name, task in [
         ("renditions", "gallery.tasks.requeue_due_renditions"),
         ("analyses", "analysis.tasks.requeue_due_analyses"),
+        ("forgotten-faces", "analysis.tasks.forget_faces_left_behind"),
     ]
 }
 

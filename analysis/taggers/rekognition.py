@@ -1,10 +1,20 @@
-"""Amazon Rekognition through boto3: labels, moderation labels and a face count."""
+"""Amazon Rekognition through boto3: labels, moderation labels, and faces.
+
+With face recognition on, faces are indexed into one collection for the site
+(PICTURA_REKOGNITION_COLLECTION, created when missing) and matched with search_faces; Pictura
+keeps each face's id and only ever groups faces of the same owner. Off, faces are only counted.
+"""
+import contextlib
+
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, ConnectTimeoutError, ReadTimeoutError
 from django.conf import settings
 from storages.backends.s3 import S3Storage
 
+from gallery.imaging import PREVIEW_SIZE
+
+from ..faces import Face, groupable
 from . import Label, TaggerError, TaggerResult, TaggerUnavailable
 
 # Rekognition's documented limit for an image passed as bytes.
@@ -17,6 +27,10 @@ TEMPORARY_CODES = {
     "InternalServerError",
     "ServiceUnavailableException",
 }
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
 
 
 class RekognitionTagger:
@@ -42,9 +56,9 @@ class RekognitionTagger:
             raise TaggerError(f"The preview is {len(data)} bytes, over Rekognition's 5 MB limit.")
         return {"Bytes": data}
 
-    def analyse(self, photo) -> TaggerResult:
+    def analyse(self, photo, *, recognise_faces: bool = False) -> TaggerResult:
         image = self.image_of(photo)
-        try:
+        with self.errors_explained():
             labels = self.client.detect_labels(
                 Image=image,
                 MaxLabels=settings.PICTURA_REKOGNITION_MAX_LABELS,
@@ -53,9 +67,25 @@ class RekognitionTagger:
             moderation = self.client.detect_moderation_labels(
                 Image=image, MinConfidence=settings.PICTURA_REKOGNITION_MIN_CONFIDENCE
             )["ModerationLabels"]
-            faces = self.client.detect_faces(Image=image, Attributes=["DEFAULT"])["FaceDetails"]
+            if recognise_faces:
+                faces = self.index_faces(photo, image)
+            else:
+                details = self.client.detect_faces(Image=image, Attributes=["DEFAULT"])["FaceDetails"]
+                faces = [self.face_of(photo, detail) for detail in details]
+        return TaggerResult(
+            labels=[Label(item["Name"], item["Confidence"]) for item in labels],
+            moderation_labels=[Label(item["Name"], item["Confidence"]) for item in moderation],
+            people_count=len(faces),
+            faces=faces if recognise_faces else [],
+        )
+
+    @contextlib.contextmanager
+    def errors_explained(self):
+        """Rekognition's failures as TaggerUnavailable (worth trying again) or TaggerError."""
+        try:
+            yield
         except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
+            code = error_code(exc)
             if code in TEMPORARY_CODES:
                 raise TaggerUnavailable(f"Rekognition: {code}") from exc
             raise TaggerError(f"Rekognition: {code or exc}") from exc
@@ -63,8 +93,72 @@ class RekognitionTagger:
             raise TaggerUnavailable(f"Rekognition is out of reach: {exc}") from exc
         except BotoCoreError as exc:
             raise TaggerError(f"Rekognition: {exc}") from exc
-        return TaggerResult(
-            labels=[Label(item["Name"], item["Confidence"]) for item in labels],
-            moderation_labels=[Label(item["Name"], item["Confidence"]) for item in moderation],
-            people_count=len(faces),
+
+    def create_collection(self) -> None:
+        try:
+            self.client.create_collection(CollectionId=settings.PICTURA_REKOGNITION_COLLECTION)
+        except ClientError as exc:
+            if error_code(exc) != "ResourceAlreadyExistsException":
+                raise
+
+    def index_faces(self, photo, image: dict) -> list[Face]:
+        """Every face in the photo; those Rekognition finds clear enough are indexed (into the
+        collection, created the first time it is missing)."""
+        request = {
+            "CollectionId": settings.PICTURA_REKOGNITION_COLLECTION,
+            "Image": image,
+            "ExternalImageId": str(photo.uuid),
+            "DetectionAttributes": ["DEFAULT"],
+            "QualityFilter": "AUTO",
+        }
+        try:
+            answer = self.client.index_faces(**request)
+        except ClientError as exc:
+            if error_code(exc) != "ResourceNotFoundException":
+                raise
+            self.create_collection()
+            answer = self.client.index_faces(**request)
+        indexed = [self.face_of(photo, record["FaceDetail"], record["Face"]["FaceId"]) for record in answer["FaceRecords"]]
+        too_poor = [self.face_of(photo, record["FaceDetail"]) for record in answer.get("UnindexedFaces", [])]
+        return sorted(indexed + too_poor, key=lambda face: face.size, reverse=True)
+
+    @staticmethod
+    def face_of(photo, detail: dict, face_id: str = "") -> Face:
+        box = detail["BoundingBox"]
+        left, top = max(0.0, box["Left"]), max(0.0, box["Top"])
+        width, height = min(box["Width"], 1 - left), min(box["Height"], 1 - top)
+        preview_scale = min(1.0, PREVIEW_SIZE / max(photo.width, photo.height))
+        size = round(max(width * photo.width, height * photo.height) * preview_scale)
+        sharpness = float(detail.get("Quality", {}).get("Sharpness", 100.0))
+        return Face(
+            box=(left, top, width, height),
+            confidence=float(detail.get("Confidence", 100.0)),
+            size=size,
+            sharpness=sharpness,
+            face_id=face_id if groupable(size, sharpness) else "",
         )
+
+    def similar_faces(self, face_id: str) -> dict[str, float]:
+        """{face id: similarity} of the faces in the collection like this one (any owner's:
+        the caller keeps its owner's)."""
+        with self.errors_explained():
+            answer = self.client.search_faces(
+                CollectionId=settings.PICTURA_REKOGNITION_COLLECTION,
+                FaceId=face_id,
+                MaxFaces=4096,
+                FaceMatchThreshold=settings.PICTURA_REKOGNITION_FACE_MATCH_THRESHOLD,
+            )
+        return {match["Face"]["FaceId"]: match["Similarity"] for match in answer["FaceMatches"]}
+
+    def forget_faces(self, face_ids) -> None:
+        """Delete faces from the collection, in Rekognition's batches of at most 4096."""
+        face_ids = list(face_ids)
+        with self.errors_explained():
+            for start in range(0, len(face_ids), 4096):
+                try:
+                    self.client.delete_faces(
+                        CollectionId=settings.PICTURA_REKOGNITION_COLLECTION, FaceIds=face_ids[start : start + 4096]
+                    )
+                except ClientError as exc:
+                    if error_code(exc) != "ResourceNotFoundException":  # no collection: nothing to delete
+                        raise

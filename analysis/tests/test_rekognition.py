@@ -66,10 +66,41 @@ UNSAFE = {
 FACES = {"FaceDetails": [{"BoundingBox": {"Width": 0.2, "Height": 0.3, "Left": 0.1, "Top": 0.1}, "Confidence": 99.9}] * 2}
 
 
+def face_detail(left, sharpness=90.0):
+    return {
+        "BoundingBox": {"Width": 0.2, "Height": 0.3, "Left": left, "Top": 0.1},
+        "Confidence": 99.9,
+        "Quality": {"Brightness": 60.0, "Sharpness": sharpness},
+    }
+
+
+def indexed(*face_ids, unindexed=0):
+    """index_faces' answer: a face record per id (side by side), and faces too poor to index."""
+    return {
+        "FaceRecords": [
+            {"Face": {"FaceId": face_id, "BoundingBox": face_detail(0.05 + 0.3 * i)["BoundingBox"], "ImageId": "i",
+                      "Confidence": 99.9}, "FaceDetail": face_detail(0.05 + 0.3 * i)}
+            for i, face_id in enumerate(face_ids)
+        ],
+        "UnindexedFaces": [{"Reasons": ["LOW_SHARPNESS"], "FaceDetail": face_detail(0.7, sharpness=4.0)}] * unindexed,
+        "FaceModelVersion": "7.0",
+    }
+
+
+def found_similar(*matches):
+    """search_faces' answer: (face id, similarity) pairs."""
+    return {"SearchedFaceId": "x", "FaceModelVersion": "7.0", "FaceMatches": [
+        {"Similarity": similarity, "Face": {"FaceId": face_id, "Confidence": 99.0}} for face_id, similarity in matches
+    ]}
+
+
 def stub_success(stubber, moderation=NO_MODERATION):
+    """One analysis with face recognition on (the default): two faces indexed, like no one yet."""
     stubber.add_response("detect_labels", LABELS)
     stubber.add_response("detect_moderation_labels", moderation)
-    stubber.add_response("detect_faces", FACES)
+    stubber.add_response("index_faces", indexed("f-1", "f-2"))
+    stubber.add_response("search_faces", found_similar())
+    stubber.add_response("search_faces", found_similar())
 
 
 def test_detect_labels_request_reaches_the_rekognition_api_over_a_socket(aws, settings, moto_server, photo):
@@ -249,7 +280,10 @@ def test_on_s3_the_preview_is_passed_as_an_s3_object(aws, owner, s3_storage, ing
     with Stubber(tagger.client) as stubber:
         stubber.add_response("detect_labels", LABELS, {"Image": expected_image, "MaxLabels": 15, "MinConfidence": 70})
         stubber.add_response("detect_moderation_labels", NO_MODERATION, {"Image": expected_image, "MinConfidence": 70})
-        stubber.add_response("detect_faces", FACES, {"Image": expected_image, "Attributes": ["DEFAULT"]})
+        stubber.add_response("index_faces", indexed(), {
+            "Image": expected_image, "CollectionId": "pictura-faces", "ExternalImageId": str(photo.uuid),
+            "DetectionAttributes": ["DEFAULT"], "QualityFilter": "AUTO",
+        })
         analyse_photo.apply(args=[photo.pk, "rekognition"])
         stubber.assert_no_pending_responses()
     assert PhotoAnalysis.objects.get(photo=photo).state == "done"
