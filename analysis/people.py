@@ -207,9 +207,11 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
     interrupted run goes on with the faces still loose."""
     faces = Face.objects.of(owner)
     with transaction.atomic():
-        loose = list(faces.regroupable().values_list("person_id", flat=True).distinct())
+        loosened = list(faces.regroupable().values_list("person_id", flat=True).distinct())
         faces.regroupable().update(person=None)
-        Person.objects.filter(pk__in=loose).delete()
+        # A person keeps the faces the owner placed in them, so is kept with them.
+        Person.objects.filter(pk__in=loosened, faces__isnull=True).delete()
+        refresh_people(Person.objects.filter(pk__in=loosened).values_list("pk", flat=True))
     waiting = faces.waiting_for_a_person().order_by("pk")
     total, done = waiting.count(), 0
     while True:

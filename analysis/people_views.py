@@ -142,5 +142,5 @@ def face_move(request, pk):
     previous = face.person
     target = people.face_move(face=face, to=form.cleaned_data["to"], name=form.cleaned_data["name"])
     was = f" from {previous.display_name}" if previous else ""
-    messages.success(request, f"Moved the face{was} to {target.display_name}.")
+    messages.success(request, f"Moved the face{was} to {target.name or 'a new person'}.")
     return _back(request, face.photo)

@@ -50,3 +50,24 @@ def test_the_same_person_is_near_and_different_people_are_far(main_faces):
 @pytest.mark.parametrize("sample", ["chelsea", "coffee", "rocket"])
 def test_no_faces_in_photos_without_people(finder, sample):
     assert finder.find(Image.fromarray(getattr(samples, sample)()).convert("RGB")) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.analyse_uploads
+def test_uploaded_photos_of_five_people_group_into_five_people(owner, ingest, media_root):
+    """Through upload, renditions and the local tagger: each folder one person, no mixing."""
+    from analysis.models import Face, Person
+
+    folder_of = {}
+    for path in sorted(SHARED_FACES.glob("*/*.jpg")):
+        photo = ingest(owner, f"{path.parent.name}-{path.name}", path.read_bytes())
+        folder_of[photo.pk] = path.parent.name
+    main_faces = [
+        Face.objects.filter(photo_id=pk).order_by("-size").select_related("person").first() for pk in folder_of
+    ]
+    assert all(face and face.groupable and face.crop for face in main_faces)
+    folders_of_person = {}
+    for face in main_faces:
+        folders_of_person.setdefault(face.person_id, set()).add(folder_of[face.photo_id])
+    assert sorted(map(sorted, folders_of_person.values())) == [[name] for name in sorted(set(folder_of.values()))]
+    assert Person.objects.of(owner).count() >= 5

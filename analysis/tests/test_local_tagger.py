@@ -50,6 +50,15 @@ def test_a_portrait_has_one_face_a_person_and_is_not_called_an_animal(tagger):
     names = [label.name for label in result.labels]
     assert "Person" in names and "People" not in names and "Animal" not in names
     assert next(label for label in result.labels if label.name == "Person").confidence > 95
+    assert result.faces == []  # counted, not described: recognition was not asked for
+
+
+def test_with_recognition_each_face_is_described(tagger):
+    result = tagger.analyse_bytes(jpeg(samples.astronaut()), recognise_faces=True)
+    (face,) = result.faces
+    assert len(face.embedding) == 128 and face.groupable and face.sharpness > 50
+    left, top, width, height = face.box
+    assert 0.3 < left + width / 2 < 0.7 and top < 0.5  # her face: upper middle
 
 
 def test_labels_are_stable_and_within_range(tagger):

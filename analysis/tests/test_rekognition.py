@@ -294,3 +294,82 @@ def test_a_task_for_a_deleted_photo_does_nothing(photo):
     photo.delete()
     assert analyse_photo.apply(args=[photo_id, "rekognition"]).successful()
     assert not PhotoAnalysis.objects.exists()
+
+
+# --- Faces --------------------------------------------------------------------------------------
+
+def analyse_with_faces(tagger, photo, answer, *searches):
+    """Analyse the photo with Rekognition finding ``answer``'s faces, each search_faces
+    answering one of ``searches`` in turn."""
+    with Stubber(tagger.client) as stubber:
+        stubber.add_response("detect_labels", LABELS)
+        stubber.add_response("detect_moderation_labels", NO_MODERATION)
+        stubber.add_response("index_faces", answer)
+        for search in searches:
+            stubber.add_response("search_faces", search)
+        analyse_photo.apply(args=[photo.pk, "rekognition"])
+        stubber.assert_no_pending_responses()
+
+
+def test_faces_are_indexed_and_matched_within_the_owner_s_faces_only(aws, owner, stranger, ingest):
+    from analysis.models import Face
+
+    tagger = get_tagger("rekognition")
+    first, second = (ingest(owner, f"{n}.jpg", make_image(size=(2400, 1600), color=(n * 60, 9, 9))) for n in (1, 2))
+    theirs = ingest(stranger, "t.jpg", make_image(size=(2400, 1600)))
+    # The collection is created the first time it is missing.
+    with Stubber(tagger.client) as stubber:
+        stubber.add_response("detect_labels", LABELS)
+        stubber.add_response("detect_moderation_labels", NO_MODERATION)
+        stubber.add_client_error("index_faces", service_error_code="ResourceNotFoundException", http_status_code=400)
+        stubber.add_response("create_collection", {"StatusCode": 200}, {"CollectionId": "pictura-faces"})
+        stubber.add_response("index_faces", indexed("a-1", unindexed=1))
+        stubber.add_response("search_faces", found_similar(), {
+            "CollectionId": "pictura-faces", "FaceId": "a-1", "MaxFaces": 4096, "FaceMatchThreshold": 90,
+        })
+        analyse_photo.apply(args=[theirs.pk, "rekognition"])
+        stubber.assert_no_pending_responses()
+    # The owner's first face: Rekognition finds the stranger's face like it, which is ignored.
+    analyse_with_faces(tagger, first, indexed("b-1"), found_similar(("a-1", 99.1)))
+    # The second photo's face is like the first: the same person.
+    analyse_with_faces(tagger, second, indexed("b-2"), found_similar(("b-1", 97.5), ("a-1", 95.0)))
+
+    faces = {face.rekognition_face_id: face for face in Face.objects.select_related("person", "photo")}
+    assert set(faces) == {"a-1", "b-1", "b-2", ""}
+    assert faces["b-1"].person == faces["b-2"].person != faces["a-1"].person
+    assert faces["b-1"].person.owner == owner and faces["a-1"].person.owner == stranger
+    unindexed = faces[""]
+    assert (unindexed.photo, unindexed.groupable, unindexed.person, unindexed.embedding) == (theirs, False, None, None)
+    assert PhotoAnalysis.objects.get(photo=theirs).people_count == 2
+    assert all(face.crop for face in faces.values())
+
+
+def test_face_ids_leave_the_collection_with_their_photo_and_with_recognition(aws, owner, ingest, owner_client, after_commit):
+    from analysis.models import Face
+
+    tagger = get_tagger("rekognition")
+    photos = [ingest(owner, f"{n}.jpg", make_image(size=(2400, 1600), color=(n * 60, 9, 9))) for n in (1, 2)]
+    analyse_with_faces(tagger, photos[0], indexed("c-1", "c-2"), found_similar(), found_similar())
+    analyse_with_faces(tagger, photos[1], indexed("c-3"), found_similar())
+    photos[0].move_to_trash()
+    with Stubber(tagger.client) as stubber:
+        stubber.add_response("delete_faces", {"DeletedFaces": ["c-1", "c-2"]},
+                             {"CollectionId": "pictura-faces", "FaceIds": ["c-1", "c-2"]})
+        owner_client.post(reverse("gallery:trash_delete", args=[photos[0].pk]))
+        stubber.assert_no_pending_responses()
+    assert not Photo.objects.filter(pk=photos[0].pk).exists()
+
+    # Rekognition out of reach: the photo stays, to be deleted on another try.
+    with Stubber(tagger.client) as stubber:
+        stubber.add_client_error("delete_faces", service_error_code="ThrottlingException", http_status_code=400)
+        photos[1].move_to_trash()
+        page = owner_client.post(reverse("gallery:trash_delete", args=[photos[1].pk]), follow=True).content.decode()
+    assert "nothing was deleted" in page and Face.objects.filter(photo=photos[1]).exists()
+    photos[1].restore()
+
+    with Stubber(tagger.client) as stubber:
+        stubber.add_response("delete_faces", {"DeletedFaces": ["c-3"]}, {"CollectionId": "pictura-faces", "FaceIds": ["c-3"]})
+        with after_commit():
+            owner_client.post(reverse("accounts:face_recognition"), {"enabled": "0"})
+        stubber.assert_no_pending_responses()
+    assert not Face.objects.exists()
