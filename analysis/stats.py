@@ -10,7 +10,7 @@ from django.utils import timezone
 from albums.models import Album
 from gallery.models import Photo, camera_name
 
-from .models import PhotoAnalysis, PhotoTag
+from .models import Person, PhotoAnalysis, PhotoTag
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,10 @@ def chart(labels, values, **extra) -> dict:
     return {"labels": [str(label) for label in labels], "values": list(values), **extra}
 
 
-def photo_statistics(photos, albums=None, range_key: str = DEFAULT_RANGE, *, tag_sources=None) -> dict:
+def photo_statistics(photos, albums=None, range_key: str = DEFAULT_RANGE, *, tag_sources=None, people=None) -> dict:
     """Charts over ``photos`` (a Photo queryset, trash already excluded) uploaded within the
-    range, and over ``albums`` when given; top tags only from ``tag_sources`` when given.
+    range, and over ``albums`` and named ``people`` when given; top tags only from
+    ``tag_sources`` when given.
     Returns {chart name: {"labels", "values", ...}}."""
     period = RANGES.get(range_key) or RANGES[DEFAULT_RANGE]
     since = timezone.now() - timedelta(days=period.days) if period.days else None
@@ -99,16 +100,27 @@ def photo_statistics(photos, albums=None, range_key: str = DEFAULT_RANGE, *, tag
             .order_by("-count", "title")[:TOP]
         )
         charts["photos_per_album"] = chart([a.title for a in per_album], [a.count for a in per_album])
+    if people is not None:
+        per_person = (
+            people.filter(hidden=False)
+            .exclude(name="")
+            .annotate(count=Count("faces__photo", distinct=True, filter=Q(faces__photo__in=in_range)))
+            .filter(count__gt=0)
+            .order_by("-count", "name")[:TOP]
+        )
+        charts["people"] = chart([p.name for p in per_person], [p.count for p in per_person])
     return charts
 
 
 def user_statistics(user, range_key: str = DEFAULT_RANGE) -> dict:
-    return photo_statistics(Photo.objects.visible_to(user), Album.objects.owned_by(user), range_key)
+    return photo_statistics(
+        Photo.objects.visible_to(user), Album.objects.owned_by(user), range_key, people=Person.objects.of(user)
+    )
 
 
 def site_statistics(range_key: str = DEFAULT_RANGE) -> dict:
-    """Figures over everyone, and nothing that belongs to one person: no album titles, and
-    of tags only the taggers' words, never what people typed themselves."""
+    """Figures over everyone, and nothing that belongs to one person: no album titles, no
+    people, and of tags only the taggers' words, never what people typed themselves."""
     automatic = [PhotoTag.Source.REKOGNITION, PhotoTag.Source.LOCAL]
     charts = photo_statistics(Photo.objects.live(), range_key=range_key, tag_sources=automatic)
     tiers = dict(get_user_model().objects.values_list("tier").annotate(count=Count("id")))

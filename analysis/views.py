@@ -20,12 +20,13 @@ USER_CHARTS = [
     ("uploads", "Photos uploaded", "line"),
     ("tags_by_source", "Tags by source", "doughnut"),
     ("photos_per_album", "Photos per album", "bar"),
+    ("people", "People", "bar"),
     ("storage", "Storage used (MB)", "line"),
     ("cameras", "Cameras", "bar"),
     ("analysis", "Analysis", "doughnut"),
 ]
 SITE_CHARTS = [
-    *(entry for entry in USER_CHARTS if entry[0] != "photos_per_album"),  # titles are personal
+    *(entry for entry in USER_CHARTS if entry[0] not in ("photos_per_album", "people")),  # personal
     ("users_by_tier", "Users by tier", "doughnut"),
     ("moderation_queue", "Moderation queue", "bar"),
 ]

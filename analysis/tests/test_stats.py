@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from albums.models import Album, AlbumPhoto
-from analysis.models import PhotoAnalysis, PhotoTag, Tag
+from analysis.models import Face, Person, PhotoAnalysis, PhotoTag, Tag
 from gallery.models import Photo
 
 pytestmark = pytest.mark.django_db
@@ -43,6 +43,13 @@ def library(owner, stranger):
     [old] = make_rows(owner, 1, start=10, uploaded_at=timezone.now() - timedelta(days=800), camera=("NIKON", "D70"))
     theirs = make_rows(stranger, 5, camera=("Apple", "iPhone 12"))
     tag(theirs[0], "secret", "manual")
+    # Ana on a and b (twice on b), Bo on c, an unnamed group on a and a hidden person on c.
+    ana, bo, unnamed = (Person.objects.create(owner=owner, name=name) for name in ("Ana", "Bo", ""))
+    hidden = Person.objects.create(owner=owner, name="Hidden Hugo", hidden=True)
+    stranger_s = Person.objects.create(owner=stranger, name="Stranger's friend")
+    for photo, person in [(a, ana), (b, ana), (b, ana), (c, bo), (a, unnamed), (c, hidden), (theirs[0], stranger_s)]:
+        Face.objects.create(photo=photo, person=person, source="local", left=0, top=0, width=.1, height=.1,
+                            confidence=99, size=100, sharpness=80)
     return a, b, c, old
 
 
@@ -53,6 +60,7 @@ def test_user_statistics_on_known_data(owner_client, library):
     assert charts["uploads"] == {"labels": [today], "values": [3]}
     assert charts["tags_by_source"] == {"labels": ["Amazon Rekognition", "Local model", "Added by you"], "values": [2, 0, 1]}
     assert charts["photos_per_album"] == {"labels": ["Pets"], "values": [2]}
+    assert charts["people"] == {"labels": ["Ana", "Bo"], "values": [2, 1]}
     assert charts["storage"] == {"labels": [today], "values": [4.0], "unit": "MB"}  # 1 MB before the range + 3
     assert charts["cameras"] == {"labels": ["Canon EOS 40D"], "values": [3]}
     assert charts["analysis"] == {"labels": ["Done", "Waiting", "Failed", "Not analysed"], "values": [1, 0, 1, 1]}
@@ -73,6 +81,7 @@ def test_statistics_are_isolated_per_user(stranger_client, library):
     assert charts["top_tags"] == {"labels": ["secret"], "values": [1]}
     assert charts["cameras"] == {"labels": ["Apple iPhone 12"], "values": [5]}
     assert charts["photos_per_album"] == {"labels": [], "values": []}
+    assert charts["people"] == {"labels": ["Stranger's friend"], "values": [1]}
 
 
 def test_trash_is_left_out(owner_client, owner, library):
@@ -101,7 +110,7 @@ def test_query_count_is_the_same_for_10_and_1000_photos(owner_client, owner, url
 
 def test_page_is_readable_without_javascript(owner_client, library):
     html = owner_client.get(reverse("analysis:stats")).content.decode()
-    assert html.count('<table class="chart-table">') == 7
+    assert html.count('<table class="chart-table">') == 8
     assert "<td>dog</td><td>2</td>" in html
     assert 'data-url="/stats/data.json?range=12m"' in html
 
@@ -127,7 +136,7 @@ def test_stats_need_sign_in(client, name):
 
 def test_site_statistics_show_no_album_titles_or_typed_tags(admin_client, library):
     charts = admin_client.get(reverse("analysis:site_stats_data")).json()["charts"]
-    assert "photos_per_album" not in charts
+    assert "photos_per_album" not in charts and "people" not in charts
     assert charts["top_tags"] == {"labels": ["dog"], "values": [2]}  # not "cat" nor "secret": typed by people
     html = admin_client.get(reverse("analysis:site_stats")).content.decode()
-    assert "Pets" not in html and "secret" not in html and ">cat<" not in html
+    assert "Pets" not in html and "secret" not in html and ">Ana<" not in html and ">cat<" not in html
