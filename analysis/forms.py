@@ -99,7 +99,7 @@ class FaceMoveForm(forms.Form):
     """Who a face is instead: one of the owner's named people, a name typed (new or existing),
     or nobody yet (a new unnamed person)."""
 
-    to = forms.ModelChoiceField(queryset=None, required=False, label="This is", empty_label="Someone else (new person)")
+    to = forms.ModelChoiceField(queryset=None, required=False, label="This is", empty_label="Someone new")
     name = forms.CharField(max_length=100, required=False, label="or type a name")
 
     def __init__(self, *args, owner, exclude=None, **kwargs):
