@@ -257,9 +257,6 @@ class Face(models.Model):
 
     class Meta:
         ordering = ["left", "top"]
-        indexes = [
-            models.Index(fields=["person"], condition=Q(person__isnull=False), name="face_person_idx"),
-        ]
 
     def __str__(self):
         return f"Face {self.pk} in photo {self.photo_id}"

@@ -212,12 +212,12 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
         # A person keeps the faces the owner placed in them, so is kept with them.
         Person.objects.filter(pk__in=loosened, faces__isnull=True).delete()
         refresh_people(Person.objects.filter(pk__in=loosened).values_list("pk", flat=True))
-    waiting = faces.waiting_for_a_person().order_by("pk")
-    total, done = waiting.count(), 0
-    while True:
-        chunk = list(waiting.only("pk", "embedding", "rekognition_face_id")[:batch])
-        if not chunk:
-            return done
+    # The faces to place are listed once and fetched by key: asking again for "the next loose
+    # faces" per batch makes PostgreSQL scan them all each time (bench/people.py).
+    waiting = list(faces.waiting_for_a_person().order_by("pk").values_list("pk", flat=True))
+    done = 0
+    for start in range(0, len(waiting), batch):
+        chunk = list(Face.objects.filter(pk__in=waiting[start : start + batch]).only("pk", "embedding", "rekognition_face_id"))
         similar = similar_faces([face.rekognition_face_id for face in chunk if face.rekognition_face_id])
         with transaction.atomic():
             get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
@@ -227,7 +227,8 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
             grouper.save()
         done += len(chunk)
         if progress:
-            progress(done, total)
+            progress(done, len(waiting))
+    return done
 
 
 def similar_faces(face_ids: list[str]) -> dict:

@@ -1,9 +1,13 @@
 """Tagging throughput: the local tagger in-process, then a reindex through Celery workers.
 
-1. Photos per second for the local tagger (EfficientNet-Lite0 labels, face count, unsafe
-   score) on preview-sized JPEGs, with PICTURA_LOCAL_TAGGER_THREADS threads (default 2).
+1. Photos per second for the local tagger (EfficientNet-Lite0 labels, faces, unsafe score) on
+   preview-sized JPEGs of scikit-image's samples (one in five shows a face), with
+   PICTURA_LOCAL_TAGGER_THREADS threads (default 1): faces only counted (face recognition off),
+   then described too (on). Then on the photos of ../shared/faces/ (a face or more each):
+   photos per second and faces described per second.
 2. `manage.py reindex --all --async` into Redis, drained by one `celery worker` with 2 worker
-   processes, against a throw-away PostgreSQL database: photos per second from queueing to the
+   processes, against a throw-away PostgreSQL database, for a user with face recognition on
+   (faces described, cropped, stored and grouped): photos per second from queueing to the
    last photo done. Needs PostgreSQL and Redis (BENCH_DATABASE_ADMIN_URL, BENCH_REDIS_URL;
    the defaults are the local ones `make test` uses); skipped with a note if they do not answer.
 
@@ -37,15 +41,31 @@ def sample_previews(count: int) -> list[bytes]:
     return previews
 
 
-def local_tagger_rate(previews: list[bytes]) -> float:
+def face_previews(count: int) -> list[bytes]:
+    """The photos of ../shared/faces/ as previews (at most 1600 px), over and over."""
+    from PIL import Image, ImageOps
+
+    paths = sorted((ROOT.parent / "shared" / "faces").glob("*/*.jpg"))
+    previews = []
+    for i in range(count if paths else 0):
+        image = ImageOps.exif_transpose(Image.open(paths[i % len(paths)])).convert("RGB")
+        image.thumbnail((1600, 1600))
+        buffer = io.BytesIO()
+        image.save(buffer, "JPEG", quality=85)
+        previews.append(buffer.getvalue())
+    return previews
+
+
+def local_tagger_rate(previews: list[bytes], *, recognise_faces: bool) -> tuple[float, float]:
+    """(photos per second, faces per second) of the local tagger on these previews."""
     from analysis.taggers import get_tagger
 
     tagger = get_tagger("local")
-    tagger.analyse_bytes(previews[0])  # warm up: first call pays for lazy initialisation
+    tagger.analyse_bytes(previews[0], recognise_faces=True)  # warm up: lazy initialisation
     started = time.perf_counter()
-    for data in previews:
-        tagger.analyse_bytes(data)
-    return len(previews) / (time.perf_counter() - started)
+    faces = sum(len(tagger.analyse_bytes(data, recognise_faces=recognise_faces).faces) for data in previews)
+    elapsed = time.perf_counter() - started
+    return len(previews) / elapsed, faces / elapsed
 
 
 def celery_reindex_rate(previews: list[bytes], admin_url: str, redis_url: str) -> str:
@@ -124,10 +144,16 @@ def main():
 
     django.setup()
     previews = sample_previews(args.count)
-    print(f"local tagger, in-process:       {local_tagger_rate(previews):6.2f} photos/s (1600×1200 previews)")
+    counted, _ = local_tagger_rate(previews, recognise_faces=False)
+    described, _ = local_tagger_rate(previews, recognise_faces=True)
+    print(f"local tagger, in-process, faces counted:   {counted:6.2f} photos/s (1600×1200 previews)")
+    print(f"local tagger, in-process, faces described: {described:6.2f} photos/s")
+    if faces := face_previews(args.count):
+        photo_rate, face_rate = local_tagger_rate(faces, recognise_faces=True)
+        print(f"the same on photos of faces (../shared/faces): {photo_rate:6.2f} photos/s, {face_rate:6.2f} faces/s described")
     admin_url = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     redis_url = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
-    print(f"reindex through Celery (2 proc): {celery_reindex_rate(previews, admin_url, redis_url)}")
+    print(f"reindex through Celery (2 proc), faces on: {celery_reindex_rate(previews, admin_url, redis_url)}")
 
 
 if __name__ == "__main__":

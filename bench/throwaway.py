@@ -7,12 +7,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def setup_throwaway_django(**environment) -> Path:
-    """Point Django at a new temporary SQLite database and media directory, with tasks run
-    in-process and files on local disk, set it up and migrate. Returns the temporary folder."""
+def setup_throwaway_django(*, database_url: str = "", **environment) -> Path:
+    """Point Django at a new temporary SQLite database (or ``database_url``, an empty database
+    made for the purpose) and media directory, with tasks run in-process and files on local
+    disk, set it up and migrate. Returns the temporary folder."""
     work = Path(tempfile.mkdtemp(prefix="pictura-bench-"))
     os.environ.update(
-        DATABASE_URL=f"sqlite:///{work / 'bench.sqlite3'}",
+        DATABASE_URL=database_url or f"sqlite:///{work / 'bench.sqlite3'}",
         PICTURA_MEDIA_ROOT=str(work / "media"),
         DJANGO_SETTINGS_MODULE="pictura.settings",
         **environment,
