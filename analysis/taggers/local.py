@@ -79,7 +79,11 @@ class LocalTagger:
             for index in range(1000)
         ]
         self.faces = FaceFinder()
-        self.nsfw = NSFWClassifier(providers=["CPUExecutionProvider"])
+        # onnxruntime would use every core per process: with a Celery process per core, that
+        # more than doubled its time per photo (20 → 48 ms, bench/tagging.py, 2026-12-01).
+        self.nsfw = NSFWClassifier(
+            providers=["CPUExecutionProvider"], intra_op_num_threads=settings.PICTURA_LOCAL_TAGGER_THREADS
+        )
         # One photo at a time per process: the models are not documented as thread-safe.
         self.lock = threading.Lock()
 
