@@ -262,12 +262,13 @@ class Face(models.Model):
         return f"Face {self.pk} in photo {self.photo_id}"
 
     @property
-    def box_style(self) -> str:
-        """The face's place over the photo, as CSS percentages."""
-        return (
-            f"left:{self.left * 100:.2f}%;top:{self.top * 100:.2f}%;"
-            f"width:{self.width * 100:.2f}%;height:{self.height * 100:.2f}%"
-        )
+    def box_percent(self) -> dict[str, str]:
+        """The face's box as percentages of the photo, for drawing it over the preview."""
+        return {
+            "left": f"{self.left * 100:.2f}", "top": f"{self.top * 100:.2f}",
+            "width": f"{self.width * 100:.2f}", "height": f"{self.height * 100:.2f}",
+            "bottom": f"{(self.top + self.height) * 100:.2f}",
+        }
 
 
 class HiddenContent(models.Model):

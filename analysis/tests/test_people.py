@@ -204,7 +204,7 @@ def test_person_page_lists_their_photos_and_the_photo_page_draws_their_faces(own
 
     page = owner_client.get(photos[2].get_absolute_url()).content.decode()
     assert page.count("<rect ") == 2 and ben.get_absolute_url() in page and anna.get_absolute_url() in page
-    assert ">Ben</a>" in page and "Unnamed" in page
+    assert ">Ben</a>" in page and ">Ben</text>" in page and "Unnamed" in page
 
     faces_page = owner_client.get(reverse("analysis:person_faces", args=[ben.pk])).content.decode()
     assert faces_page.count('class="face-item"') == 3
