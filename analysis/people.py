@@ -67,7 +67,8 @@ def photo_replace_faces(
     Nothing is kept when the owner turned face recognition off meanwhile."""
     owner = get_user_model().objects.select_for_update().only("face_recognition").get(pk=photo.owner_id)
     earlier = list(photo.faces.select_related("person"))
-    if not owner.face_recognition:
+    if not owner.face_recognition:  # turned off while the tagger was at work
+        discard_stored(crops)
         found, crops = [], []
     faces = [
         Face(
@@ -191,7 +192,8 @@ def refresh_people(person_ids) -> None:
     """Recompute the centroid of each person from their faces; forget unnamed, unhidden
     people left without any."""
     for person in Person.objects.filter(pk__in=list(person_ids)):
-        embeddings = [_vector(e) for e in person.faces.exclude(embedding=None).values_list("embedding", flat=True)]
+        described = person.faces.filter(groupable=True).exclude(embedding=None)
+        embeddings = [_vector(e) for e in described.values_list("embedding", flat=True)]
         if not embeddings and not person.decided_by_owner and not person.faces.exists():
             person.delete()
             continue

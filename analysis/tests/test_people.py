@@ -299,9 +299,17 @@ def test_turning_face_recognition_off_deletes_every_face_crop_and_person(owner_c
     assert not crops & set(files_under(media_root))
     assert "Face recognition is off" in owner_client.get(reverse("analysis:people")).content.decode()
 
-    # Off, what the tagger finds is not kept.
+    # Off, what the tagger finds is not kept, crops included.
     record(photos[0], seen(ANNA))
     assert not Face.objects.exists()
+    assert not [name for name in files_under(media_root) if "/face-" in name]
+
+
+def test_deleting_a_user_deletes_their_face_crops(owner, photos, grouped, media_root):
+    assert [name for name in files_under(media_root) if "/face-" in name]
+    owner.delete()
+    assert not [name for name in files_under(media_root) if "/face-" in name]
+    assert not Face.objects.exists() and not Person.objects.exists()
 
 
 def test_turning_it_on_again_looks_at_every_photo_again(owner_client, owner, photos):
