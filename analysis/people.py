@@ -65,9 +65,9 @@ def photo_replace_faces(
 
     A face the owner had placed keeps its person when it is found again in the same place.
     Nothing is kept when the owner turned face recognition off meanwhile."""
-    owner = get_user_model().objects.select_for_update().only("face_recognition").get(pk=photo.owner_id)
+    recognition_on = lock_people_of(photo.owner_id)
     earlier = list(photo.faces.select_related("person"))
-    if not owner.face_recognition:  # turned off while the tagger was at work
+    if not recognition_on:  # turned off while the tagger was at work
         discard_stored(crops)
         found, crops = [], []
     faces = [
@@ -117,6 +117,13 @@ def _let_go(faces: Iterable[Face]) -> None:
             get_tagger("rekognition").forget_faces(face_ids)
         except Exception:
             logger.exception("Could not delete %d faces from the Rekognition collection", len(face_ids))
+
+
+def lock_people_of(owner_id: int) -> bool:
+    """Hold the owner's row until the transaction ends, so that one writer at a time changes
+    their faces and people (a worker grouping, the owner merging); returns whether the owner
+    has face recognition on."""
+    return get_user_model().objects.select_for_update().filter(pk=owner_id).values_list("face_recognition", flat=True).get()
 
 
 # --- Grouping ---------------------------------------------------------------------------------
@@ -209,6 +216,7 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
     interrupted run goes on with the faces still loose."""
     faces = Face.objects.of(owner)
     with transaction.atomic():
+        lock_people_of(owner.pk)
         loosened = list(faces.regroupable().values_list("person_id", flat=True).distinct())
         faces.regroupable().update(person=None)
         # A person keeps the faces the owner placed in them, so is kept with them.
@@ -222,7 +230,7 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
         chunk = list(Face.objects.filter(pk__in=waiting[start : start + batch]).only("pk", "embedding", "rekognition_face_id"))
         similar = similar_faces([face.rekognition_face_id for face in chunk if face.rekognition_face_id])
         with transaction.atomic():
-            get_user_model().objects.select_for_update().filter(pk=owner.pk).exists()
+            lock_people_of(owner.pk)
             grouper = FaceGrouper(owner.pk, similar=similar)
             for face in chunk:
                 grouper.place(face)
@@ -251,6 +259,7 @@ def person_named(owner, name: str) -> Person | None:
 def person_rename(*, person: Person, name: str) -> Person:
     """Name (or rename) a person. A name the owner already gave someone else means the same
     person: the two are merged, and the one that had the name is returned."""
+    lock_people_of(person.owner_id)
     name = " ".join(name.split())[:100]
     same = person_named(person.owner, name) if name else None
     if same and same.pk != person.pk:
@@ -267,6 +276,7 @@ def person_merge(*, source: Person, target: Person) -> Person:
         raise ValueError("People of different owners are never merged.")
     if source.pk == target.pk:
         return target
+    lock_people_of(source.owner_id)
     source.faces.update(person=target)
     if target.hidden and not source.hidden:
         target.hidden = False  # the owner meant to see this person
@@ -286,6 +296,7 @@ def face_move(*, face: Face, to: Person | None = None, name: str = "") -> Person
     """"Not this person": the face leaves its person for ``to``, for the person the owner
     calls ``name``, or for a new person of its own; Pictura never moves it back."""
     owner = face.photo.owner
+    lock_people_of(owner.pk)
     target = to or (person_named(owner, name) if name else None) or Person.objects.create(owner=owner, name=name)
     if target.owner_id != owner.pk:
         raise ValueError("A face only moves between its owner's people.")
@@ -317,14 +328,15 @@ def user_set_face_recognition(*, user, enabled: bool) -> None:
     from .services import photos_mark_for_analysis  # services import this module
     from .tasks import forget_faces_of
 
-    with transaction.atomic():
-        get_user_model().objects.filter(pk=user.pk).update(face_recognition=enabled)
-        user.face_recognition = enabled
-        if enabled:
-            photo_ids = list(Photo.objects.visible_to(user).values_list("pk", flat=True))
-            photos_mark_for_analysis(photo_ids, due_now=True)
-        else:
-            enqueue_after_commit(forget_faces_of, user.pk)
+    # The switch commits first, on its own: analyses being recorded meanwhile lock their
+    # analysis, then this row; holding this row while marking analyses could deadlock with them.
+    get_user_model().objects.filter(pk=user.pk).update(face_recognition=enabled)
+    user.face_recognition = enabled
+    if enabled:
+        photo_ids = list(Photo.objects.visible_to(user).values_list("pk", flat=True))
+        photos_mark_for_analysis(photo_ids, due_now=True)
+    else:
+        enqueue_after_commit(forget_faces_of, user.pk)
 
 
 def faces_forget(faces, *, batch: int = 500) -> int:
@@ -332,7 +344,7 @@ def faces_forget(faces, *, batch: int = 500) -> int:
     and the people left without faces. Storage refusing leaves the rest for the next try.
     Returns how many faces were deleted."""
     deleted = 0
-    while chunk := list(faces.select_related("person")[:batch]):
+    while chunk := list(faces.select_related("person", "photo")[:batch]):
         names = [face.crop.name for face in chunk if face.crop]
         try:
             for name in names:
@@ -346,6 +358,8 @@ def faces_forget(faces, *, batch: int = 500) -> int:
         except (TaggerError, TaggerUnavailable) as exc:
             raise StorageUnavailable(str(exc)) from exc
         with transaction.atomic():
+            for owner_id in sorted({face.photo.owner_id for face in chunk}):
+                lock_people_of(owner_id)
             Face.objects.filter(pk__in=[face.pk for face in chunk]).delete()
             refresh_people({face.person_id for face in chunk if face.person_id})
         deleted += len(chunk)
@@ -362,8 +376,9 @@ def user_forget_faces(user_id: int) -> int:
 def forget_faces_of_users_without_recognition() -> int:
     """The sweeper's part for privacy: faces left behind by a deletion that failed midway."""
     users = get_user_model().objects.filter(face_recognition=False)
-    leftover = Face.objects.filter(photo__owner__in=users).values_list("photo__owner_id", flat=True).distinct()
-    return sum(user_forget_faces(user_id) for user_id in list(leftover))
+    leftover = set(Face.objects.filter(photo__owner__in=users).values_list("photo__owner_id", flat=True).distinct())
+    leftover |= set(Person.objects.filter(owner__in=users).values_list("owner_id", flat=True).distinct())
+    return sum(user_forget_faces(user_id) for user_id in sorted(leftover))
 
 
 def photo_forget_faces(photo: Photo) -> None:

@@ -323,10 +323,16 @@ def test_turning_it_on_again_looks_at_every_photo_again(owner_client, owner, pho
     assert sorted(due.values_list("photo_id", flat=True)) == sorted(photo.pk for photo in photos)
 
 
-def test_the_sweeper_finishes_a_deletion_that_failed(owner, photos, grouped, media_root):
+def test_the_sweeper_finishes_a_deletion_that_failed(owner, stranger, photos, grouped, media_root, add_photos):
+    record(add_photos(stranger, 1)[0], seen(ANNA))
     type(owner).objects.filter(pk=owner.pk).update(face_recognition=False)  # as if the task was lost
     call_command("sweep", stdout=open("/dev/null", "w"))
-    assert not Face.objects.exists() and not Person.objects.exists()
+    assert not Face.objects.of(owner).exists() and not Person.objects.of(owner).exists()
+    # A name left without faces is personal data too.
+    Person.objects.create(owner=owner, name="Left behind")
+    call_command("sweep", stdout=open("/dev/null", "w"))
+    assert not Person.objects.of(owner).exists()
+    assert Face.objects.of(stranger).count() == Person.objects.of(stranger).count() == 1  # theirs stay
 
 
 def test_deleting_a_photo_for_good_deletes_its_faces_and_crops(owner_client, owner, photos, grouped, media_root):
