@@ -37,7 +37,8 @@ class SearchForm(forms.Form):
     source = forms.ChoiceField(
         required=False,
         label="Tagged by",
-        choices=[("", "Anyone"), ("manual", "You"), ("local", "Local model"), ("rekognition", "Rekognition")],
+        choices=[("", "Anyone"), ("manual", "You"), ("local", "Local model"), ("rekognition", "Rekognition"),
+                 ("place", "The place (GPS)")],
     )
 
     def __init__(self, *args, user, **kwargs):

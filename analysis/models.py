@@ -44,6 +44,7 @@ class PhotoTag(models.Model):
         REKOGNITION = "rekognition", "Amazon Rekognition"
         LOCAL = "local", "Local model"
         MANUAL = "manual", "Added by you"
+        PLACE = "place", "Place (from GPS)"
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
@@ -158,6 +159,30 @@ class PhotoAnalysis(models.Model):
     def _finish(self, state, *, error=""):
         self.state, self.last_error, self.due_at, self.finished_at = state, error[:2000], None, timezone.now()
         self.save(update_fields=["state", "last_error", "due_at", "finished_at"])
+
+
+class PhotoPlaceQuerySet(models.QuerySet):
+    def of(self, user):
+        """The places of the user's photos outside the trash."""
+        return self.filter(photo__owner=user, photo__deleted_at__isnull=True)
+
+
+class PhotoPlace(models.Model):
+    """Where a photo was taken, found from its GPS position (analysis/places.py)."""
+
+    photo = models.OneToOneField("gallery.Photo", on_delete=models.CASCADE, primary_key=True, related_name="place")
+    country_code = models.CharField(max_length=2)
+    country = models.CharField(max_length=100)
+    region = models.CharField(max_length=100, blank=True)
+    city = models.CharField(max_length=200, blank=True)
+
+    objects = PhotoPlaceQuerySet.as_manager()
+
+    class Meta:
+        indexes = [models.Index(fields=["country", "city"], name="photoplace_country_city_idx")]
+
+    def __str__(self):
+        return ", ".join(name for name in (self.city, self.region, self.country) if name)
 
 
 class PersonQuerySet(models.QuerySet):

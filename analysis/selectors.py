@@ -1,7 +1,11 @@
 """Reads about tags that several pages share: search, the tags page, statistics."""
-from django.db.models import Exists, OuterRef, Q
+from dataclasses import dataclass, field
 
-from .models import Face, PhotoTag, normalise_tag_name
+from django.db.models import Count, Exists, Max, OuterRef, Q
+
+from gallery.models import Photo
+
+from .models import Face, PhotoPlace, PhotoTag, normalise_tag_name
 
 
 def photos_tagged(photos, name: str, *, source: str = ""):
@@ -31,3 +35,43 @@ def photos_matching_term(photos, term: str):
         | Q(original_filename__icontains=term)
         | Q(description__icontains=term)
     )
+
+
+@dataclass
+class PlaceCount:
+    """A country or a city of the places page: how many photos, and the newest one's id."""
+
+    name: str
+    count: int = 0
+    cover_id: int = 0
+    cities: list["PlaceCount"] = field(default_factory=list)
+    cover: object = None  # the Photo of cover_id
+
+    @property
+    def tag(self) -> str:
+        return normalise_tag_name(self.name)
+
+
+def places_of(user) -> list[PlaceCount]:
+    """The countries of the user's photos, most photographed first, each with its cities
+    (photos away from any town count for the country only)."""
+    rows = (
+        PhotoPlace.objects.of(user)
+        .values("country", "city")
+        .annotate(count=Count("photo"), cover_id=Max("photo_id"))
+        .order_by()
+    )
+    countries: dict[str, PlaceCount] = {}
+    for row in rows:
+        country = countries.setdefault(row["country"], PlaceCount(row["country"]))
+        country.count += row["count"]
+        country.cover_id = max(country.cover_id, row["cover_id"])
+        if row["city"]:
+            country.cities.append(PlaceCount(row["city"], row["count"], row["cover_id"]))
+    places = [*countries.values(), *(city for country in countries.values() for city in country.cities)]
+    covers = Photo.objects.in_bulk([place.cover_id for place in places])
+    for place in places:
+        place.cover = covers[place.cover_id]
+    for country in countries.values():
+        country.cities.sort(key=lambda city: (-city.count, city.name))
+    return sorted(countries.values(), key=lambda country: (-country.count, country.name))

@@ -8,7 +8,8 @@ from gallery.services import StorageUnavailable
 from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
 from . import people
-from .models import HiddenContent, PhotoAnalysis, PhotoTag, Tag, normalise_tag_name
+from .models import HiddenContent, PhotoAnalysis, PhotoPlace, PhotoTag, Tag, normalise_tag_name
+from .places import place_at
 from .taggers import TaggerError, TaggerUnavailable, get_tagger
 
 
@@ -80,6 +81,7 @@ def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnal
 def _analyse(analysis: PhotoAnalysis, tagger) -> None:
     """Ask the tagger, store the faces' crops, then record everything in one transaction."""
     photo = analysis.photo
+    photo_locate(photo=photo)
     result = tagger.analyse(photo, recognise_faces=photo.owner.face_recognition)
     crops = people.store_face_crops(photo, result.faces)
     try:
@@ -123,6 +125,22 @@ def _record_result(analysis: PhotoAnalysis, source: str, result, crops, similar)
         else:
             analysis.moderation = PhotoAnalysis.Moderation.FLAGGED if unsafe else PhotoAnalysis.Moderation.CLEAR
         analysis.save()
+
+
+@transaction.atomic
+def photo_locate(*, photo) -> PhotoPlace | None:
+    """Record where the photo was taken, from its GPS position, as its place and as tags
+    (city, region, country; source "place"); none without a position. Safe to run twice."""
+    PhotoTag.objects.filter(photo=photo, source=PhotoTag.Source.PLACE).delete()
+    PhotoPlace.objects.filter(photo=photo).delete()
+    place = place_at(photo.latitude, photo.longitude) if photo.has_location else None
+    if place is None:
+        return None
+    tags = _tags_named(list(dict.fromkeys(normalise_tag_name(name) for name in place.names)))
+    PhotoTag.objects.bulk_create([PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.PLACE) for tag in tags.values()])
+    return PhotoPlace.objects.create(
+        photo=photo, country_code=place.country_code, country=place.country, region=place.region, city=place.city
+    )
 
 
 def photo_retry_analysis(*, photo) -> bool:

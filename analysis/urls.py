@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import people_views, views
+from . import people_views, place_views, views
 
 app_name = "analysis"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("faces/<int:pk>/crop.jpg", people_views.face_crop, name="face_crop"),
     path("faces/<int:pk>/name/", people_views.face_name, name="face_name"),
     path("faces/<int:pk>/move/", people_views.face_move, name="face_move"),
+    path("places/", place_views.places_index, name="places"),
+    path("places/map/", place_views.places_map, name="places_map"),
+    path("places/map.json", place_views.places_map_data, name="places_map_data"),
     path("stats/", views.user_stats, name="stats"),
     path("stats/data.json", views.user_stats_data, name="stats_data"),
     path("stats/site/", views.site_stats, name="site_stats"),

@@ -320,6 +320,15 @@ PICTURA_MODERATION_MIN_CONFIDENCE = env_int("PICTURA_MODERATION_MIN_CONFIDENCE",
 # Tag each photo once its renditions exist; off, photos are tagged only by `manage.py reindex`.
 PICTURA_ANALYSE_UPLOADS = env_bool("PICTURA_ANALYSE_UPLOADS", True)
 
+# --- Places ------------------------------------------------------------------------------------
+# The map's tiles: any server with Leaflet's {z}/{x}/{y} URLs ({s} for subdomains). Without
+# them (offline, blocked) the map still shows the photos' markers.
+PICTURA_MAP_TILES_URL = env.str("PICTURA_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+PICTURA_MAP_ATTRIBUTION = env.str(
+    "PICTURA_MAP_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+
 # --- Cache (rate-limit counters) ----------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
@@ -428,6 +437,8 @@ _s3_origins = []
 if AWS_STORAGE_BUCKET_NAME:
     _endpoint = DEFAULT_STORAGE["OPTIONS"]["endpoint_url"]
     _s3_origins = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+# The map's tile server, "{s}." subdomains as a wildcard.
+_tile_origins = [_origin(PICTURA_MAP_TILES_URL.replace("{s}", "*"))] if PICTURA_MAP_TILES_URL else []
 _provider_origins = sorted({
     _origin(url) for url in (OIDC_OP_AUTHORIZATION_ENDPOINT, OIDC_OP_LOGOUT_ENDPOINT) if url
 })
@@ -436,7 +447,7 @@ CONTENT_SECURITY_POLICY = {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:", *_s3_origins],
+        "img-src": ["'self'", "data:", "blob:", *_s3_origins, *_tile_origins],
         "connect-src": ["'self'"],
         "font-src": ["'self'"],
         "object-src": ["'none'"],

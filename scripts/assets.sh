@@ -14,3 +14,9 @@ npm ci --no-audit --no-fund --loglevel=error
 mkdir -p static/vendor
 # The source map too: the script names it, and collectstatic checks that what is named exists.
 cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/dist/chart.umd.min.js.map static/vendor/
+mkdir -p static/vendor/leaflet
+cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.js.map node_modules/leaflet/dist/leaflet.css static/vendor/leaflet/
+cp -r node_modules/leaflet/dist/images static/vendor/leaflet/
+cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
+  node_modules/leaflet.markercluster/dist/MarkerCluster.css node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
+  static/vendor/leaflet/

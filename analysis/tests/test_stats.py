@@ -58,7 +58,9 @@ def test_user_statistics_on_known_data(owner_client, library):
     today = timezone.now().strftime("%Y-%m")
     assert charts["top_tags"] == {"labels": ["dog", "cat"], "values": [2, 1]}
     assert charts["uploads"] == {"labels": [today], "values": [3]}
-    assert charts["tags_by_source"] == {"labels": ["Amazon Rekognition", "Local model", "Added by you"], "values": [2, 0, 1]}
+    assert charts["tags_by_source"] == {
+        "labels": ["Amazon Rekognition", "Local model", "Added by you", "Place (from GPS)"], "values": [2, 0, 1, 0]
+    }
     assert charts["photos_per_album"] == {"labels": ["Pets"], "values": [2]}
     assert charts["people"] == {"labels": ["Ana", "Bo"], "values": [2, 1]}
     assert charts["storage"] == {"labels": [today], "values": [4.0], "unit": "MB"}  # 1 MB before the range + 3
