@@ -1,5 +1,6 @@
 """Tagging throughput: the local tagger in-process, then a reindex through Celery workers.
 
+0. The classifier alone, through PyTorch and through onnxruntime (what the tagger uses).
 1. Photos per second for the local tagger (EfficientNet-Lite0 labels, faces, unsafe score) on
    preview-sized JPEGs of scikit-image's samples (one in five shows a face), with
    PICTURA_LOCAL_TAGGER_THREADS threads (default 1): faces only counted (face recognition off),
@@ -34,7 +35,11 @@ def sample_previews(count: int) -> list[bytes]:
     previews = []
     for i in range(count):
         image = Image.fromarray(sources[i % len(sources)]).convert("RGB").resize((1600, 1200))
-        image.putpixel((i % 1600, 0), (255, i % 256, 0))  # distinct files, the same pictures
+        # Distinct files, the same pictures: the count in binary, as black and white squares
+        # along the top edge (JPEG keeps those apart, unlike single pixels or close colours).
+        for bit in range(12):
+            colour = (255, 255, 255) if i >> bit & 1 else (0, 0, 0)
+            image.paste(colour, (bit * 16, 0, bit * 16 + 16, 16))
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=85)
         previews.append(buffer.getvalue())
@@ -54,6 +59,33 @@ def face_previews(count: int) -> list[bytes]:
         image.save(buffer, "JPEG", quality=85)
         previews.append(buffer.getvalue())
     return previews
+
+
+def classifier_ms(runs: int = 50) -> tuple[float, float]:
+    """Milliseconds per 224 × 224 image of EfficientNet-Lite0 through PyTorch and through
+    onnxruntime (the tagger's), one thread each."""
+    from pathlib import Path
+
+    import numpy as np
+    import torch
+    from django.conf import settings
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from analysis.taggers.classifier import ImageNetClassifier, weights_path
+
+    torch.set_num_threads(1)
+    model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(weights_path())).eval()
+    onnx = ImageNetClassifier(Path(settings.PICTURA_MODEL_CACHE_DIR), threads=1)
+    pixels = np.random.default_rng(1).normal(size=(3, 224, 224)).astype(np.float32)
+    timings = []
+    for run in (lambda: model(torch.from_numpy(pixels[None])), lambda: onnx.probabilities(pixels)):
+        with torch.inference_mode():
+            run()
+            started = time.perf_counter()
+            for _ in range(runs):
+                run()
+        timings.append((time.perf_counter() - started) / runs * 1000)
+    return timings[0], timings[1]
 
 
 def local_tagger_rate(previews: list[bytes], *, recognise_faces: bool) -> tuple[float, float]:
@@ -144,6 +176,8 @@ def main():
 
     django.setup()
     previews = sample_previews(args.count)
+    through_torch, through_onnx = classifier_ms()
+    print(f"classifier (EfficientNet-Lite0), 1 thread: PyTorch {through_torch:5.1f} ms, onnxruntime {through_onnx:5.1f} ms")
     counted, _ = local_tagger_rate(previews, recognise_faces=False)
     described, _ = local_tagger_rate(previews, recognise_faces=True)
     print(f"local tagger, in-process, faces counted:   {counted:6.2f} photos/s (1600×1200 previews)")

@@ -10,6 +10,7 @@ which ``make run`` writes on first use). Each cloud part has a real local defaul
 A value that cannot be parsed stops start-up with ``ImproperlyConfigured`` naming the variable.
 """
 import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -307,6 +308,8 @@ PICTURA_REKOGNITION_MIN_CONFIDENCE = env_int("PICTURA_REKOGNITION_MIN_CONFIDENCE
 PICTURA_REKOGNITION_REGION = env.str("PICTURA_REKOGNITION_REGION", default="")
 PICTURA_REKOGNITION_ENDPOINT_URL = env.str("PICTURA_REKOGNITION_ENDPOINT_URL", default="")
 PICTURA_LOCAL_MIN_CONFIDENCE = env_int("PICTURA_LOCAL_MIN_CONFIDENCE", 10)
+# The local tagger's classifier, exported to ONNX from its installed weights at first start.
+PICTURA_MODEL_CACHE_DIR = env.str("PICTURA_MODEL_CACHE_DIR", default=str(Path(tempfile.gettempdir()) / "pictura-models"))
 # One thread per process: Celery runs one process per core, and more threads only contend.
 PICTURA_LOCAL_TAGGER_THREADS = env_int("PICTURA_LOCAL_TAGGER_THREADS", 1, minimum=1)
 # Faces: a face joins the person whose mean description (local models) is nearer than this

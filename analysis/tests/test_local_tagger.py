@@ -111,3 +111,28 @@ def test_an_upload_is_tagged_by_the_local_model(owner_client):
     tags = dict(PhotoTag.objects.values_list("tag__name", "source"))
     assert tags["cat"] == "local" and tags["animal"] == "local" and tags["pet"] == "manual"
     assert PhotoAnalysis.objects.get().state == "done"
+
+
+def test_the_onnx_classifier_is_exported_once_and_answers_as_pytorch_does(tagger, tmp_path):
+    import numpy as np
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    from analysis.taggers.classifier import ImageNetClassifier, onnx_path, weights_path
+
+    cache = tmp_path / "models"
+    classifier = ImageNetClassifier(cache)  # a cache with nothing in it: exports
+    exported = onnx_path(cache)
+    assert list(cache.iterdir()) == [exported]  # no partial file left
+    modified = exported.stat().st_mtime_ns
+    ImageNetClassifier(cache)  # the next process finds it
+    assert exported.stat().st_mtime_ns == modified
+
+    image = Image.fromarray(samples.coffee()).convert("RGB").resize((224, 224))
+    pixels = ((np.asarray(image, dtype=np.float32) / 255 - [0.485, 0.456, 0.406]) / [0.229, 0.224, 0.225])
+    pixels = pixels.transpose(2, 0, 1).astype(np.float32)
+    model = EfficientNet.from_pretrained("efficientnet-lite0", weights_path=str(weights_path())).eval()
+    with torch.inference_mode():
+        expected = torch.softmax(model(torch.from_numpy(pixels[None])), dim=1)[0].numpy()
+    assert np.abs(classifier.probabilities(pixels) - expected).max() < 1e-4
+    assert classifier.probabilities(pixels).argmax() == expected.argmax()
