@@ -65,6 +65,8 @@ def photo_replace_faces(
 
     A face the owner had placed keeps its person when it is found again in the same place.
     Nothing is kept when the owner turned face recognition off meanwhile."""
+    if not found and not photo.faces.exists():
+        return []  # most photos: nothing to record, no need to wait for the owner's other work
     recognition_on = lock_people_of(photo.owner_id)
     earlier = list(photo.faces.select_related("person"))
     if not recognition_on:  # turned off while the tagger was at work
