@@ -258,6 +258,17 @@ def live_site(process_env, tmp_path):
 
 
 @pytest.fixture
+def owner_page(owner, live_site, browser_page):
+    """The browser page, signed in on the live site as the owner, on the gallery."""
+    browser_page.goto(f"{live_site}/accounts/login/")
+    browser_page.fill("#id_username", owner.username)
+    browser_page.fill("#id_password", "correct horse 42")
+    browser_page.click("button[type=submit]")
+    browser_page.wait_for_url(f"{live_site}/")
+    return browser_page
+
+
+@pytest.fixture
 def browser_page(monkeypatch):
     """A page in Debian's headless Chromium, driven by Playwright."""
     if not CHROMIUM.exists():

@@ -8,20 +8,15 @@ from pictura.testing.images import make_image
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_upload_many_files_with_progress_and_a_result_each(owner, live_site, browser_page, tmp_path):
+def test_upload_many_files_with_progress_and_a_result_each(owner, live_site, owner_page, tmp_path):
     good = tmp_path / "beach.jpg"
     good.write_bytes(make_image(size=(1200, 900)))
     other = tmp_path / "dunes.png"
     other.write_bytes(make_image(fmt="PNG", color=(10, 200, 90)))
     fake = tmp_path / "notes.jpg"
     fake.write_bytes(b"these are not pixels")
-    page = browser_page
+    page = owner_page
 
-    page.goto(f"{live_site}/accounts/login/")
-    page.fill("#id_username", "olivia")
-    page.fill("#id_password", "correct horse 42")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"{live_site}/")
     page.goto(f"{live_site}/upload/")
     page.set_input_files("input[type=file]", [str(good), str(other), str(fake), str(good)])
 
