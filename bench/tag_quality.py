@@ -10,7 +10,8 @@ the tags the person accepted for it:
 - person recall: of the photos showing someone, the share with a face found;
 - person false alarms: of the photos showing nobody, the share with a face found.
 
-The figures are printed for the whole set, for its even rows (the half looked at while choosing
+It also prints the tags page such a library would have (its 30 most used tags, each with the
+number of photos it is wrong on). The figures are printed for the whole set, for its even rows (the half looked at while choosing
 the vocabulary) and its odd rows (held out: never looked at). --list prints every photo's tags.
 
     .venv/bin/python bench/tag_quality.py [--list]
@@ -20,6 +21,7 @@ import csv
 import io
 import os
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +39,8 @@ class Judged:
     absurd: list[str]
     shows_people: bool
     faces: int
+    tags: list[str]  # every tag, as the tags page counts them
+    wrong: list[str]  # every tag neither accepted nor generic
 
 
 def labelled_photos() -> list[tuple[str, bool, set[str]]]:
@@ -68,9 +72,26 @@ def preview_of(reference: str) -> bytes:
 
 def judge(tagger, reference: str, shows_people: bool, accepted: set[str]) -> Judged:
     result = tagger.analyse_bytes(preview_of(reference))
-    top = [label.name.lower() for label in result.labels[:3]]
-    wrong = [tag for tag in top if tag not in accepted and tag not in GENERIC]
-    return Judged(reference, top, any(tag in accepted for tag in top), wrong, shows_people, result.people_count or 0)
+    tags = [label.name.lower() for label in result.labels]
+    wrong = [tag for tag in tags if tag not in accepted and tag not in GENERIC]
+    top = tags[:3]
+    return Judged(
+        reference, top, any(tag in accepted for tag in top), [tag for tag in top if tag in wrong],
+        shows_people, result.people_count or 0, tags, wrong,
+    )
+
+
+def tags_page(judged: list[Judged], most: int = 30) -> list[str]:
+    """The tags page of a library of these photos: the most used tags, each with the number of
+    photos it is wrong on."""
+    used, wrong = Counter(), Counter()
+    for j in judged:
+        used.update(j.tags)
+        wrong.update(j.wrong)
+    return [
+        f"{tag} {count}" + (f" (wrong on {wrong[tag]})" if wrong[tag] else "")
+        for tag, count in sorted(used.items(), key=lambda item: (-item[1], item[0]))[:most]
+    ]
 
 
 def figures(judged: list[Judged]) -> str:
@@ -105,6 +126,9 @@ def main():
         for j in judged:
             verdict = "absurd: " + ", ".join(j.absurd) if j.absurd else ("ok" if j.plausible else "not plausible")
             print(f"{j.photo:48s} {', '.join(j.top):50s} faces {j.faces}  {verdict}")
+    page = tags_page(judged)
+    print(f"tags page, the {len(page)} most used:", ", ".join(page))
+    print("tags page, most used wrong somewhere:", sum("wrong on" in entry for entry in page), "of", len(page))
     print("all     ", figures(judged))
     print("even    ", figures(judged[0::2]))
     print("held out", figures(judged[1::2]))
