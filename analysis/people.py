@@ -148,6 +148,14 @@ class FaceGrouper:
         self.centroids = np.stack([_vector(p.centroid) for p in people]) if people else None
         self.weights = [p.centroid_faces for p in people]
         self.placed: list[Face] = []
+        # The people of the owner's faces that Rekognition found similar, looked up at once.
+        similar_ids = {face_id for matches in self.similar.values() for face_id in matches}
+        self.people_of_face_ids = {
+            face.rekognition_face_id: face.person
+            for face in Face.objects.filter(
+                photo__owner_id=owner_id, rekognition_face_id__in=similar_ids, person__isnull=False
+            ).select_related("person")
+        } if similar_ids else {}
 
     def place(self, face: Face) -> Person:
         if face.embedding is not None:
@@ -175,12 +183,7 @@ class FaceGrouper:
 
     def _most_similar_in_collection(self, face_id: str) -> Person:
         matches = self.similar.get(face_id, {})
-        grouped = {
-            face.rekognition_face_id: face.person
-            for face in Face.objects.filter(
-                photo__owner_id=self.owner_id, rekognition_face_id__in=matches, person__isnull=False
-            ).select_related("person")
-        } if matches else {}
+        grouped = {other: self.people_of_face_ids[other] for other in matches if other in self.people_of_face_ids}
         grouped |= {face.rekognition_face_id: face.person for face in self.placed if face.rekognition_face_id in matches}
         if grouped:
             return grouped[max(grouped, key=lambda other: matches[other])]
