@@ -6,7 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from albums.models import ShareLink
-from analysis.models import PhotoPlace, PhotoTag
+from analysis.models import PhotoAnalysis, PhotoPlace, PhotoTag
 from analysis.places import place_at
 from analysis.services import photo_locate
 from analysis.taggers import forget_taggers, get_tagger
@@ -110,10 +110,23 @@ def test_places_need_sign_in(client, name):
     assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
 
 
+def shared_page(client, owner, photo, **options) -> str:
+    """The page a link to the photo shows (analysed and clear first: links show nothing else)."""
+    PhotoAnalysis.objects.update_or_create(photo=photo, defaults={"state": "done", "moderation": "clear"})
+    response = client.get(ShareLink.objects.create(owner=owner, photo=photo, **options).get_absolute_url())
+    assert response.status_code == 200
+    return response.content.decode()
+
+
 def test_share_links_do_not_reveal_the_place(client, owner, located):
-    link = ShareLink.objects.create(owner=owner, photo=located[0])
-    page = client.get(link.get_absolute_url()).content.decode()
+    page = shared_page(client, owner, located[0])
     assert "Arezzo" not in page and "Tuscany" not in page and "Italy" not in page
+
+
+def test_share_links_with_location_name_the_place(client, owner, located):
+    assert "<dt>Place</dt><dd>Arezzo, Tuscany, Italy</dd>" in shared_page(client, owner, located[0], include_location=True)
+    # A photo without GPS: no place, and no empty heading.
+    assert "<dt>Place</dt>" not in shared_page(client, owner, located[3], include_location=True)
 
 
 def test_the_places_command_places_photos_analysed_before(located):
