@@ -149,6 +149,7 @@ def test_every_class_reaches_its_tags_through_wordnet():
     assert by_name["Espresso"] == {"Drink", "Coffee"}  # a drink, not food
     assert by_name["Harvestman"] == {"Nature"}  # small creatures are no "Animal": see SMALL_CREATURES
     assert by_name["Daisy"] == {"Nature", "Plant", "Flower"}
+    assert "Outdoor" in by_name["Lakeshore"] and "Indoor" in by_name["Dining table"]
     assert len({tag for tags in by_name.values() for tag in tags}) >= 200
 
 
