@@ -95,5 +95,5 @@ class ShareLinkForm(forms.Form):
 def batch_album_field(user) -> forms.ModelChoiceField:
     """The upload page's "Add to album" choice, among the user's own albums."""
     return forms.ModelChoiceField(
-        queryset=user.albums.only("id", "title"), required=False, empty_label="No album", label="Add to album"
+        queryset=user.albums.to_choose_from(), required=False, empty_label="No album", label="Add to album"
     )

@@ -13,6 +13,12 @@ class AlbumQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
 
+    def to_choose_from(self):
+        """Just what a list of albums to pick from shows. The owner's id comes too: through
+        ``user.albums`` Django sets each album's owner, and a deferred owner_id would cost a
+        query per album."""
+        return self.only("id", "title", "owner_id")
+
     def with_counts_and_covers(self):
         """Each album's photo count and the id of the photo to show as its cover — the chosen
         cover, else the newest photo — in the same query, whatever the number of albums.

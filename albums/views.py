@@ -45,7 +45,7 @@ def album_detail(request, pk):
     ctx = {
         "album": album,
         "page": page,
-        "other_albums": Album.objects.owned_by(request.user).exclude(pk=album.pk).only("id", "title"),
+        "other_albums": Album.objects.owned_by(request.user).exclude(pk=album.pk).to_choose_from(),
     }
     return render(request, "albums/album_detail.html", ctx)
 

@@ -43,7 +43,7 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["album"].queryset = user.albums.only("id", "title")
+        self.fields["album"].queryset = user.albums.to_choose_from()
         self.fields["people"].queryset = Person.objects.of(user).filter(hidden=False).exclude(name="").order_by("name")
         if not self.fields["people"].queryset.exists():
             del self.fields["people"]  # nobody named yet: nothing to choose from

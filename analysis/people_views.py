@@ -53,7 +53,7 @@ def person_detail(request, pk):
         "page": page_of(request, photos),
         "name_form": PersonNameForm(initial={"name": person.name}),
         "merge_form": PersonMergeForm(person=person),
-        "target_albums": request.user.albums.only("id", "title"),
+        "target_albums": request.user.albums.to_choose_from(),
     }
     return render(request, "analysis/person.html", ctx)
 

@@ -53,7 +53,7 @@ def search(request):
         "form": form,
         "page": page,
         "query": query.urlencode(),
-        "target_albums": request.user.albums.only("id", "title"),
+        "target_albums": request.user.albums.to_choose_from(),
     }
     return render(request, "analysis/search.html", ctx)
 

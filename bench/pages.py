@@ -1,55 +1,39 @@
-"""Milliseconds and SQL queries per page, for a library of N photos.
+"""Milliseconds and SQL queries for every page, at the size of a real library.
 
-Fills a throw-away SQLite database with N photo rows for one user (rows only: the pages
-measured never read files), then requests the gallery's first and last pages and a photo page
-through Django's test client, many times each, and prints the median time and the query count.
+Fills a throw-away database with one user of N photos and two of N/2 each (rows only: the pages
+measured never read files; what each photo has is in pictura/testing/library.py: 8 tags, an
+analysis, faces, places, albums). Then every page is requested through Django's test client, as
+the user of N photos: the median time of --repeat requests and the SQL queries of one.
 
-    .venv/bin/python bench/pages.py [--photos 5000] [--repeat 50]
+--database sqlite makes a temporary SQLite file; postgres makes a database on
+BENCH_DATABASE_ADMIN_URL (default: the local server `make test` uses) and drops it at the end;
+both runs the two, one after the other, each in a process of its own.
+
+    .venv/bin/python bench/pages.py [--photos 100000] [--database both] [--repeat 7]
 """
 import argparse
+import logging
+import os
+import random
 import statistics
+import subprocess
+import sys
 import time
-from datetime import timedelta
+from datetime import date
+from pathlib import Path
 
-from throwaway import setup_throwaway_django
-
-
-def fill_library(user, count: int):
-    from django.utils import timezone
-
-    from gallery.models import Photo
-
-    now = timezone.now()
-    rows = [
-        Photo(
-            owner=user,
-            original=f"photos/{user.pk}/{i}.jpg",
-            thumbnail=f"renditions/{user.pk}/{i}/thumbnail.jpg",
-            preview=f"renditions/{user.pk}/{i}/preview.jpg",
-            renditions_state=Photo.Renditions.READY,
-            original_filename=f"IMG_{i:05}.jpg",
-            image_format="JPEG",
-            file_size=3_500_000,
-            sha256=f"{i:064x}",
-            width=4000,
-            height=3000,
-            camera_make="Canon",
-            camera_model="Canon EOS 40D",
-            sort_at=now - timedelta(hours=i),
-        )
-        for i in range(count)
-    ]
-    Photo.objects.bulk_create(rows, batch_size=1000)
-    return Photo.objects.owned_by(user).newest_first()[count // 2]
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = "pictura_bench_pages"
 
 
 def measure(client, path: str, repeat: int) -> tuple[float, int]:
     from django.db import connection, reset_queries
     from django.test.utils import CaptureQueriesContext
 
-    reset_queries()  # the log is capped; the bulk insert above may have filled it
+    reset_queries()
     with CaptureQueriesContext(connection) as queries:
-        assert client.get(path).status_code == 200
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
     timings = []
     for _ in range(repeat):
         started = time.perf_counter()
@@ -58,31 +42,80 @@ def measure(client, path: str, repeat: int) -> tuple[float, int]:
     return statistics.median(timings), len(queries)
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--photos", type=int, default=5000)
-    parser.add_argument("--repeat", type=int, default=50)
-    args = parser.parse_args()
+def postgres_url() -> str:
+    import psycopg
 
-    setup_throwaway_django(DJANGO_ALLOWED_HOSTS="testserver")
-    from django.conf import settings
+    admin_url = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        connection.execute(f"CREATE DATABASE {DATABASE}")
+    return admin_url.rsplit("/", 1)[0] + f"/{DATABASE}"
+
+
+def drop_postgres():
+    import psycopg
+
+    admin_url = os.environ.get("BENCH_DATABASE_ADMIN_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+
+
+def run(database: str, photos: int, repeat: int):
+    """One database's fill and pages, in this process (Django is set up once per process)."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    from throwaway import setup_throwaway_django
+
+    setup_throwaway_django(
+        database_url=postgres_url() if database == "postgres" else "", DJANGO_ALLOWED_HOSTS="testserver"
+    )
     from django.contrib.auth import get_user_model
     from django.test import Client
 
-    user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-1")
-    middle = fill_library(user, args.photos)
-    client = Client()
-    client.force_login(user)
-    last_page = -(-args.photos // settings.PICTURA_PHOTOS_PER_PAGE)
+    from pictura.testing.library import fill_library, library_pages
 
-    print(f"{args.photos} photos, {settings.PICTURA_PHOTOS_PER_PAGE} per page, median of {args.repeat} requests")
-    for label, path in [
-        ("gallery, first page", "/"),
-        (f"gallery, page {last_page}", f"/?page={last_page}"),
-        ("photo page", middle.get_absolute_url()),
-    ]:
-        ms, queries = measure(client, path, args.repeat)
-        print(f"{label:22} {ms:7.1f} ms  {queries:3} SQL queries")
+    logging.getLogger("axes").setLevel(logging.WARNING)  # a line per sign-in otherwise
+    try:
+        users = [
+            get_user_model().objects.create_user(name, f"{name}@example.org", "bench-password-1")
+            for name in ("bench", "second", "third")
+        ]
+        started = time.perf_counter()
+        timings = fill_library({users[0].pk: photos, users[1].pk: photos // 2, users[2].pk: photos // 2}, random.Random(7))
+        print(
+            f"{database}: filled {photos + 2 * (photos // 2):,} photos in {time.perf_counter() - started:.1f} s ("
+            + ", ".join(f"{part} {seconds:.1f} s" for part, seconds in timings.items()) + ")",
+            flush=True,
+        )
+        client = Client()
+        client.force_login(users[0])
+        print(f"{'page':32} {'median ms':>9} {'queries':>7}")
+        for label, path in library_pages(users[0]):
+            ms, queries = measure(client, path, repeat)
+            print(f"{label:32} {ms:9.1f} {queries:7}", flush=True)
+    finally:
+        if database == "postgres":
+            from django.db import connections
+
+            connections.close_all()
+            drop_postgres()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--database", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--only", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)  # one child's part
+    args = parser.parse_args()
+    if args.only:
+        run(args.only, args.photos, args.repeat)
+        return
+    print(f"{date.today()}: one user of {args.photos:,} photos, two of {args.photos // 2:,}; median of {args.repeat}")
+    for database in ("sqlite", "postgres") if args.database == "both" else (args.database,):
+        subprocess.run(
+            [sys.executable, __file__, "--only", database, "--photos", str(args.photos), "--repeat", str(args.repeat)],
+            check=True,
+        )
 
 
 if __name__ == "__main__":

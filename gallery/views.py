@@ -33,7 +33,7 @@ def get_photo_for_user(request, pk: int, *, in_trash: bool = False) -> Photo:
 def index(request):
     photos = Photo.objects.visible_to(request.user).newest_first()
     page = page_of(request, photos)
-    ctx = {"page": page, "target_albums": request.user.albums.only("id", "title")}
+    ctx = {"page": page, "target_albums": request.user.albums.to_choose_from()}
     return render(request, "gallery/index.html", ctx)
 
 
@@ -102,8 +102,8 @@ def photo_detail(request, pk):
         "photo": photo,
         "newer": newer,
         "older": older,
-        "in_albums": photo.albums.only("id", "title"),
-        "target_albums": request.user.albums.exclude(album_photos__photo=photo).only("id", "title"),
+        "in_albums": photo.albums.to_choose_from(),
+        "target_albums": request.user.albums.exclude(album_photos__photo=photo).to_choose_from(),
     }
     return render(request, "gallery/photo_detail.html", ctx)
 
