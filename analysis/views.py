@@ -7,12 +7,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from gallery.models import Photo
-from pictura.pagination import page_of
+from pictura.pagination import photos_page_of
 
 from . import stats
 from .forms import SearchForm
 from .models import Tag
 from .services import photo_retry_analysis
+
+FOUND_COUNT_LIMIT = 1000
 
 # (key, title, Chart.js type) of each chart, in page order.
 USER_CHARTS = [
@@ -46,13 +48,13 @@ def retry(request, photo_pk):
 @require_GET
 def search(request):
     form = SearchForm(request.GET or None, user=request.user)
-    page = page_of(request, form.results()) if form.has_criteria() else None
-    query = request.GET.copy()
-    query.pop("page", None)
+    results = form.results() if form.has_criteria() else None
     ctx = {
         "form": form,
-        "page": page,
-        "query": query.urlencode(),
+        "page": photos_page_of(request, results) if results is not None else None,
+        # Counted no further than a page can say: "1,000+" costs as little in any library.
+        "found": results[: FOUND_COUNT_LIMIT + 1].count() if results is not None else 0,
+        "found_limit": FOUND_COUNT_LIMIT,
         "target_albums": request.user.albums.to_choose_from(),
     }
     return render(request, "analysis/search.html", ctx)

@@ -9,7 +9,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from pictura.pagination import page_of
+from pictura.pagination import page_of, photos_page_of
 from pictura.tasks import queueing_paused
 
 from . import services
@@ -31,9 +31,12 @@ def get_photo_for_user(request, pk: int, *, in_trash: bool = False) -> Photo:
 @login_required
 @require_GET
 def index(request):
-    photos = Photo.objects.visible_to(request.user).newest_first()
-    page = page_of(request, photos)
-    ctx = {"page": page, "target_albums": request.user.albums.to_choose_from()}
+    photos = Photo.objects.visible_to(request.user)
+    ctx = {
+        "page": photos_page_of(request, photos),
+        "photo_count": photos.count(),
+        "target_albums": request.user.albums.to_choose_from(),
+    }
     return render(request, "gallery/index.html", ctx)
 
 

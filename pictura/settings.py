@@ -131,6 +131,10 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     # A database that accepts connections but never answers fails the connection, not the page.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+    # No JIT compilation: the planner's cost estimates for a search's EXISTS subqueries trip it,
+    # and compiling took longer than the query saved (header search at 100,000 photos,
+    # bench/pages.py: 996 -> 474 ms for three requests).
+    DATABASES["default"]["OPTIONS"].setdefault("options", "-c jit=off")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts ---------------------------------------------------------------------------------

@@ -132,3 +132,20 @@ def test_search_and_tags_need_sign_in(client, url):
 
 def test_search_box_is_on_every_page(owner_client):
     assert 'role="search"' in owner_client.get(reverse("gallery:index")).content.decode()
+
+
+def test_results_page_on_with_the_search_kept_and_say_how_many_up_to_a_limit(
+    owner_client, owner, add_photos, settings, monkeypatch
+):
+    settings.PICTURA_PHOTOS_PER_PAGE = 2
+    dogs = add_photos(owner, 3)
+    for photo in dogs:
+        tag(photo, "dog")
+    first = owner_client.get(SEARCH, {"q": "dog"})
+    assert "3 photos found" in first.content.decode()
+    assert "q=dog" in first.context["page"].older
+    second = owner_client.get(SEARCH + "?" + first.context["page"].older).context["page"]
+    assert len(first.context["page"].object_list) + len(second.object_list) == 3 and not second.has_next
+
+    monkeypatch.setattr("analysis.views.FOUND_COUNT_LIMIT", 2)
+    assert "More than 2 photos found" in owner_client.get(SEARCH, {"q": "dog"}).content.decode()

@@ -4,10 +4,11 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from gallery.models import Photo
 from gallery.services import photo_ingest
-from pictura.testing.factories import files_under
+from pictura.testing.factories import files_under, photo_row
 from pictura.testing.images import camera_exif, make_image, upload
 
 pytestmark = pytest.mark.django_db
@@ -79,13 +80,36 @@ def test_gallery_shows_only_the_users_photos_newest_capture_first(owner_client, 
     assert reverse("gallery:photo", args=[theirs.pk]) not in response.content.decode()
 
 
-def test_gallery_paginates(owner_client, owner, settings):
+def test_gallery_pages_walk_older_and_back_by_the_edge_photos(owner_client, owner, settings):
     settings.PICTURA_PHOTOS_PER_PAGE = 2
-    for i in range(5):
-        photo_ingest(owner=owner, upload=upload(f"{i}.png", make_image(fmt="PNG", color=(i, 0, 0))))
-    page3 = owner_client.get(url("index"), {"page": 3}).context["page"]
-    assert (page3.number, len(page3.object_list), page3.paginator.num_pages) == (3, 1, 3)
-    assert owner_client.get(url("index"), {"page": "nonsense"}).status_code == 200
+    same_time = timezone.now()
+    photos = [photo_row(owner, sort_at=same_time) for _ in range(5)]  # one instant: ties go by id
+    newest_first = photos[::-1]
+
+    def walk(query, direction):
+        pages, page = [], owner_client.get(url("index") + "?" + query).context["page"]
+        while True:
+            pages.append(list(page.object_list))
+            link = page.older if direction == "older" else page.newer
+            if not link:
+                return pages
+            page = owner_client.get(url("index") + "?" + link).context["page"]
+
+    assert walk("", "older") == [newest_first[0:2], newest_first[2:4], newest_first[4:5]]
+    # The oldest page is full, and walking newer from it reaches the newest photo.
+    assert walk("oldest=1", "newer") == [newest_first[3:5], newest_first[1:3], newest_first[0:1]]
+    for nonsense in ("older=nonsense", "newer=1.2.3", "older=99999999999999999999999.1", "page=7"):
+        page = owner_client.get(url("index") + "?" + nonsense).context["page"]
+        assert list(page.object_list) == newest_first[0:2] and not page.has_previous
+
+
+def test_a_page_whose_edge_photo_was_deleted_still_follows_on(owner_client, owner, settings):
+    settings.PICTURA_PHOTOS_PER_PAGE = 2
+    photos = [photo_row(owner, sort_at=timezone.now() - timedelta(days=n)) for n in range(4)]
+    first = owner_client.get(url("index")).context["page"]
+    photos[1].delete()  # the edge of the first page
+    second = owner_client.get(url("index") + "?" + first.older).context["page"]
+    assert list(second.object_list) == photos[2:4]
 
 
 def count_queries(client, path) -> int:
