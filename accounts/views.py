@@ -14,7 +14,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from analysis.models import Face, Person
 from analysis.people import user_set_face_recognition
-from gallery.models import Photo
+from gallery.models import Library
 from pictura.forms_feedback import safe_next_url
 
 from . import services
@@ -81,7 +81,7 @@ def locked_out(request, original_response=None, credentials=None):
 @login_required
 def profile(request):
     ctx = {
-        "totals": Photo.objects.owned_by(request.user).totals(),
+        "library": Library.of(request.user.pk),
         "faces": Face.objects.of(request.user).count(),
         "people": Person.objects.of(request.user).exclude(name="").count(),
     }

@@ -10,7 +10,7 @@ class GalleryConfig(AppConfig):
         from PIL import Image
         from pillow_heif import register_heif_opener
 
-        from . import checks  # noqa: F401 - registers the system checks
+        from . import checks, receivers  # noqa: F401 - registers the system checks and receivers
 
         register_heif_opener()
         # Pillow's own decompression-bomb guard, aligned with the limit uploads are checked

@@ -2,7 +2,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -221,12 +221,20 @@ class Photo(models.Model):
         return newer, older
 
     def move_to_trash(self):
-        self.deleted_at = timezone.now()
-        self.save(update_fields=["deleted_at"])
+        if self.deleted_at is None:
+            with transaction.atomic():
+                Library.of(self.owner_id)
+                self.deleted_at = timezone.now()
+                self.save(update_fields=["deleted_at"])
+                Library.change(self.owner_id, photos=-1, trashed=1)
 
     def restore(self):
-        self.deleted_at = None
-        self.save(update_fields=["deleted_at"])
+        if self.deleted_at is not None:
+            with transaction.atomic():
+                Library.of(self.owner_id)
+                self.deleted_at = None
+                self.save(update_fields=["deleted_at"])
+                Library.change(self.owner_id, photos=1, trashed=-1)
 
     def renditions_done(self, *, thumbnail: str, preview: str):
         self.thumbnail, self.preview = thumbnail, preview
@@ -251,3 +259,45 @@ class Photo(models.Model):
         self.renditions_error = error[:500]
         self.renditions_due_at = due_at
         self.save(update_fields=["renditions_state", "renditions_error", "renditions_due_at", "renditions_attempts", *also])
+
+
+class Library(models.Model):
+    """A user's totals, kept by every change to their photos so that no page and no upload has
+    to count a library of 100,000: photos outside the trash, photos in it, bytes of every
+    original stored (the trash counts until emptied). ``manage.py recount`` checks them
+    against the photos and mends any drift (an admin's edit, a bug)."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    # Plain integers, not positive ones: drift must never make a delete fail a constraint.
+    photos = models.BigIntegerField(default=0)
+    trashed = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name_plural = "libraries"
+
+    def __str__(self):
+        return f"Library of user {self.owner_id}"
+
+    @classmethod
+    def counted(cls, owner_id) -> "Library":
+        """The totals counted from the photos themselves."""
+        totals = Photo.objects.filter(owner_id=owner_id).totals()
+        return cls(owner_id=owner_id, photos=totals["count"], trashed=totals["in_trash"], bytes=totals["bytes"])
+
+    @classmethod
+    def of(cls, owner_id) -> "Library":
+        """The owner's totals; counted and kept the first time they are asked for."""
+        found = cls.objects.filter(owner_id=owner_id).first()
+        if found is None:
+            cls.objects.bulk_create([cls.counted(owner_id)], ignore_conflicts=True)  # a racing first use wins
+            found = cls.objects.get(owner_id=owner_id)
+        return found
+
+    @classmethod
+    def change(cls, owner_id, *, photos=0, trashed=0, bytes=0) -> None:
+        """Add to the owner's totals, in the caller's transaction. Call ``of`` before the change
+        itself, so that totals counted then do not include it twice."""
+        cls.objects.filter(owner_id=owner_id).update(
+            photos=F("photos") + photos, trashed=F("trashed") + trashed, bytes=F("bytes") + bytes
+        )

@@ -15,7 +15,7 @@ from django.utils import timezone
 from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
-from .models import Photo
+from .models import Library, Photo
 from .signals import photo_deleting, renditions_ready
 
 logger = logging.getLogger(__name__)
@@ -114,7 +114,9 @@ def photo_ingest(*, owner, upload) -> Photo:
         ) from exc
     try:
         with transaction.atomic():
+            Library.of(owner.pk)
             photo.save()
+            Library.change(owner.pk, photos=1, bytes=photo.file_size)
             enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
     except IntegrityError:
         # The same content arrived twice at once; the other request won.
@@ -137,7 +139,7 @@ def _check_quota(owner, size: int) -> None:
     quota = owner.quota_bytes
     if quota is None:
         return
-    used = Photo.objects.owned_by(owner).totals()["bytes"]  # the trash counts until emptied
+    used = Library.of(owner.pk).bytes  # the trash counts until emptied
     if used + size > quota:
         raise PhotoRejected(
             f"This photo would take you past the {filesizeformat(quota)} of storage in your "
@@ -234,9 +236,11 @@ def photo_update(*, photo: Photo, title: str, description: str) -> Photo:
 
 
 def photos_move_to_trash(*, owner, photo_ids) -> int:
-    return (
-        Photo.objects.visible_to(owner).filter(pk__in=photo_ids).update(deleted_at=timezone.now())
-    )
+    with transaction.atomic():
+        Library.of(owner.pk)
+        moved = Photo.objects.visible_to(owner).filter(pk__in=photo_ids).update(deleted_at=timezone.now())
+        Library.change(owner.pk, photos=-moved, trashed=moved)
+    return moved
 
 
 def photos_delete_for_good(photos) -> tuple[int, int, int]:

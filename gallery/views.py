@@ -17,7 +17,7 @@ from .batch_options import apply_batch_options
 from .files import stored_file_response
 from .forms import PhotoEditForm, UploadForm
 from .imaging import max_upload_bytes
-from .models import Photo
+from .models import Library, Photo
 
 
 def get_photo_for_user(request, pk: int, *, in_trash: bool = False) -> Photo:
@@ -34,7 +34,7 @@ def index(request):
     photos = Photo.objects.visible_to(request.user)
     ctx = {
         "page": photos_page_of(request, photos),
-        "photo_count": photos.count(),
+        "photo_count": Library.of(request.user.pk).photos,
         "target_albums": request.user.albums.to_choose_from(),
     }
     return render(request, "gallery/index.html", ctx)

@@ -41,7 +41,7 @@ def test_trashed_photos_appear_nowhere_but_the_trash(owner_client, owner, add_ph
     assert owner_client.get(kept.get_absolute_url()).context["older"] is None
     assert owner_client.get(link.get_absolute_url()).status_code == 404
     assert list(owner_client.get(album_link.get_absolute_url()).context["page"].object_list) == [kept]
-    assert owner_client.get(reverse("accounts:profile")).context["totals"]["count"] == 1
+    assert owner_client.get(reverse("accounts:profile")).context["library"].photos == 1
     assert list(owner_client.get(reverse("gallery:trash")).context["page"].object_list) == [trashed]
 
 
