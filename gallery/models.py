@@ -221,20 +221,20 @@ class Photo(models.Model):
         return newer, older
 
     def move_to_trash(self):
-        if self.deleted_at is None:
-            with transaction.atomic():
-                Library.of(self.owner_id)
-                self.deleted_at = timezone.now()
-                self.save(update_fields=["deleted_at"])
-                Library.change(self.owner_id, photos=-1, trashed=1)
+        self._set_deleted_at(timezone.now())
 
     def restore(self):
-        if self.deleted_at is not None:
-            with transaction.atomic():
-                Library.of(self.owner_id)
-                self.deleted_at = None
-                self.save(update_fields=["deleted_at"])
-                Library.change(self.owner_id, photos=1, trashed=-1)
+        self._set_deleted_at(None)
+
+    def _set_deleted_at(self, deleted_at):
+        """Into the trash or out of it, the owner's totals with it. The row is changed only if it
+        is not there already, so two requests at once move (and count) it once."""
+        to_trash = deleted_at is not None
+        with transaction.atomic():
+            Library.of(self.owner_id)
+            moved = Photo.objects.filter(pk=self.pk, deleted_at__isnull=to_trash).update(deleted_at=deleted_at)
+            Library.change(self.owner_id, photos=-moved if to_trash else moved, trashed=moved if to_trash else -moved)
+        self.deleted_at = deleted_at
 
     def renditions_done(self, *, thumbnail: str, preview: str):
         self.thumbnail, self.preview = thumbnail, preview

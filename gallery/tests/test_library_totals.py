@@ -91,3 +91,14 @@ def test_recount_reports_drift_and_mends_it_with_fix(owner, stranger, ingest):
     out = io.StringIO()
     call_command("recount", stdout=out)
     assert out.getvalue().strip() == "No drift."
+
+
+def test_a_photo_trashed_by_two_requests_at_once_counts_once(owner, ingest):
+    photo = ingest(owner, "a.png", make_image(fmt="PNG"))
+    first, second = Photo.objects.get(pk=photo.pk), Photo.objects.get(pk=photo.pk)
+    first.move_to_trash()
+    second.move_to_trash()  # loaded before the first moved it
+    assert kept(owner) == counted(owner) == (0, 1, photo.file_size)
+    first.restore()
+    second.restore()
+    assert kept(owner) == counted(owner) == (1, 0, photo.file_size)
