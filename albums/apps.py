@@ -8,6 +8,7 @@ class AlbumsConfig(AppConfig):
     def ready(self):
         from gallery.batch_options import BatchOption, register_batch_option
 
+        from . import receivers  # noqa: F401 - connects the receivers
         from .forms import batch_album_field
         from .services import add_uploaded_batch_to_album
 

@@ -2,7 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -19,19 +19,13 @@ class AlbumQuerySet(models.QuerySet):
         query per album."""
         return self.only("id", "title", "owner_id")
 
-    def with_counts_and_covers(self):
-        """Each album's photo count and the id of the photo to show as its cover — the chosen
-        cover, else the newest photo — in the same query, whatever the number of albums.
-        Photos in the trash count for neither."""
-        newest = (
-            AlbumPhoto.objects.filter(album=OuterRef("pk"), photo__deleted_at__isnull=True)
-            .order_by("-photo__sort_at", "-photo__id")
-            .values("photo_id")[:1]
-        )
-        return self.annotate(
-            photo_count=Count("album_photos", filter=Q(album_photos__photo__deleted_at__isnull=True)),
-            newest_photo_id=Subquery(newest),
-        )
+    def with_covers(self):
+        return self.select_related("cover", "newest_photo")
+
+    def refresh_figures(self) -> None:
+        """Count each album's photos and find its newest again (after its photos changed)."""
+        for album in self.only("pk"):
+            album.refresh_figures()
 
 
 class Album(models.Model):
@@ -40,6 +34,11 @@ class Album(models.Model):
     description = models.TextField(blank=True)
     cover = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     photos = models.ManyToManyField(Photo, through="AlbumPhoto", related_name="albums")
+    # Kept by every change to the album's photos (refresh_figures), so that the albums page reads
+    # them instead of counting and sorting each album: photos outside the trash, and the newest
+    # of them, shown as the cover unless one was chosen.
+    photo_count = models.PositiveIntegerField(default=0, editable=False)
+    newest_photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -57,6 +56,23 @@ class Album(models.Model):
     def visible_photos(self):
         return self.photos.live().newest_first()
 
+    @property
+    def cover_photo(self):
+        """The chosen cover while it is outside the trash, else the newest photo."""
+        if self.cover and not self.cover.in_trash:
+            return self.cover
+        return self.newest_photo
+
+    def counted_figures(self) -> dict:
+        photos = self.visible_photos()
+        return {"photo_count": photos.count(), "newest_photo_id": photos.values_list("pk", flat=True).first()}
+
+    def refresh_figures(self) -> None:
+        figures = self.counted_figures()
+        Album.objects.filter(pk=self.pk).update(**figures)
+        for field, value in figures.items():
+            setattr(self, field, value)
+
 
 class AlbumPhoto(models.Model):
     album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="album_photos")
@@ -68,17 +84,6 @@ class AlbumPhoto(models.Model):
 
     def __str__(self):
         return f"{self.photo} in {self.album}"
-
-
-def attach_cover_photos(albums) -> list:
-    """Set ``album.cover_photo`` on albums from with_counts_and_covers(), in one query."""
-    albums = list(albums)
-    wanted = {pk for album in albums for pk in (album.cover_id, album.newest_photo_id) if pk}
-    photos = Photo.objects.in_bulk(wanted)
-    for album in albums:
-        chosen = photos.get(album.cover_id)
-        album.cover_photo = chosen if chosen and not chosen.in_trash else photos.get(album.newest_photo_id)
-    return albums
 
 
 def new_share_token() -> str:

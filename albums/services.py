@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from gallery.models import Photo
 from gallery.services import photos_move_to_trash, queue_shareable_originals
+from gallery.signals import changing_photos
 
 from .models import Album, AlbumPhoto, ShareLink
 
@@ -49,20 +50,23 @@ def _owned_visible_ids(owner, photo_ids) -> list[int]:
 def album_add_photos(*, album: Album, photo_ids) -> int:
     """Add the photos (each at most once); return how many were not in the album before."""
     ids = _owned_visible_ids(album.owner, photo_ids)
-    already = set(album.album_photos.filter(photo_id__in=ids).values_list("photo_id", flat=True))
-    AlbumPhoto.objects.bulk_create(
-        [AlbumPhoto(album=album, photo_id=pk) for pk in ids if pk not in already],
-        ignore_conflicts=True,  # a concurrent add of the same photo is not an error
-    )
-    album.save(update_fields=["updated_at"])
+    with changing_photos(ids):
+        already = set(album.album_photos.filter(photo_id__in=ids).values_list("photo_id", flat=True))
+        AlbumPhoto.objects.bulk_create(
+            [AlbumPhoto(album=album, photo_id=pk) for pk in ids if pk not in already],
+            ignore_conflicts=True,  # a concurrent add of the same photo is not an error
+        )
+        album.save(update_fields=["updated_at"])
     return len(set(ids) - already)
 
 
 def album_remove_photos(*, album: Album, photo_ids) -> int:
-    removed, _ = album.album_photos.filter(photo_id__in=photo_ids).delete()
-    if album.cover_id in {int(pk) for pk in photo_ids}:
-        album.cover = None
-    album.save(update_fields=["cover", "updated_at"])
+    ids = list(album.album_photos.filter(photo_id__in=photo_ids).values_list("photo_id", flat=True))
+    with changing_photos(ids):
+        removed, _ = album.album_photos.filter(photo_id__in=ids).delete()
+        if album.cover_id in ids:
+            album.cover = None
+        album.save(update_fields=["cover", "updated_at"])
     return removed
 
 

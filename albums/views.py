@@ -12,7 +12,7 @@ from pictura.pagination import page_of
 
 from . import services
 from .forms import AlbumDeleteForm, AlbumForm, PhotoSelectionForm
-from .models import Album, attach_cover_photos
+from .models import Album
 
 
 def get_album_for_user(request, pk: int) -> Album:
@@ -23,7 +23,7 @@ def get_album_for_user(request, pk: int) -> Album:
 @login_required
 @require_GET
 def album_list(request):
-    albums = attach_cover_photos(Album.objects.owned_by(request.user).with_counts_and_covers())
+    albums = Album.objects.owned_by(request.user).with_covers()
     return render(request, "albums/album_list.html", {"albums": albums})
 
 

@@ -2,7 +2,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.urls import reverse
@@ -11,6 +11,7 @@ from django.utils import timezone
 from pictura.tasks import retry_deadline, run_deadline, wait_deadline
 
 from .imaging import CONTENT_TYPES
+from .signals import changing_photos
 
 
 def camera_name(make: str, model: str) -> str:
@@ -230,7 +231,7 @@ class Photo(models.Model):
         """Into the trash or out of it, the owner's totals with it. The row is changed only if it
         is not there already, so two requests at once move (and count) it once."""
         to_trash = deleted_at is not None
-        with transaction.atomic():
+        with changing_photos([self.pk]):
             Library.of(self.owner_id)
             moved = Photo.objects.filter(pk=self.pk, deleted_at__isnull=to_trash).update(deleted_at=deleted_at)
             Library.change(self.owner_id, photos=-moved if to_trash else moved, trashed=moved if to_trash else -moved)

@@ -16,7 +16,7 @@ from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, w
 
 from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Library, Photo
-from .signals import photo_deleting, renditions_ready
+from .signals import changing_photos, photo_deleting, renditions_ready
 
 logger = logging.getLogger(__name__)
 
@@ -236,9 +236,10 @@ def photo_update(*, photo: Photo, title: str, description: str) -> Photo:
 
 
 def photos_move_to_trash(*, owner, photo_ids) -> int:
-    with transaction.atomic():
+    ids = list(Photo.objects.visible_to(owner).filter(pk__in=photo_ids).values_list("pk", flat=True))
+    with changing_photos(ids):
         Library.of(owner.pk)
-        moved = Photo.objects.visible_to(owner).filter(pk__in=photo_ids).update(deleted_at=timezone.now())
+        moved = Photo.objects.visible_to(owner).filter(pk__in=ids).update(deleted_at=timezone.now())
         Library.change(owner.pk, photos=-moved, trashed=moved)
     return moved
 

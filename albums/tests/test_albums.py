@@ -4,12 +4,20 @@ import zipfile
 from datetime import UTC
 
 import pytest
+from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.models import Album, AlbumPhoto
-from albums.services import ZIP_CHUNK, album_zip_chunks, unique_archive_names
+from albums.services import (
+    ZIP_CHUNK,
+    album_add_photos,
+    album_move_photos,
+    album_remove_photos,
+    album_zip_chunks,
+    unique_archive_names,
+)
 from gallery.models import Photo
 from pictura.testing.images import make_image, upload
 
@@ -93,7 +101,7 @@ def test_album_list_shows_counts_and_covers(owner_client, owner, add_photos):
     default = Album.objects.create(owner=owner, title="Newest as cover")
     empty = Album.objects.create(owner=owner, title="Empty")
     for album in (chosen, default):
-        AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo=p) for p in (first, second, newest)])
+        album_add_photos(album=album, photo_ids=[first.pk, second.pk, newest.pk])
     second.move_to_trash()
 
     albums = {a.title: a for a in owner_client.get(reverse("albums:list")).context["albums"]}
@@ -108,10 +116,43 @@ def test_album_list_shows_counts_and_covers(owner_client, owner, add_photos):
 def test_a_trashed_cover_falls_back_to_the_newest_photo(owner_client, owner, add_photos):
     old, new = add_photos(owner, 2)
     album = Album.objects.create(owner=owner, title="A", cover=old)
-    AlbumPhoto.objects.bulk_create([AlbumPhoto(album=album, photo=p) for p in (old, new)])
+    album_add_photos(album=album, photo_ids=[old.pk, new.pk])
     old.move_to_trash()
     [listed] = owner_client.get(reverse("albums:list")).context["albums"]
     assert listed.cover_photo == new
+
+
+def figures(album) -> tuple[int, int | None]:
+    album.refresh_from_db()
+    return album.photo_count, album.newest_photo_id
+
+
+def test_counts_and_covers_are_kept_through_every_change(owner, stranger, add_photos):
+    old, middle, new = add_photos(owner, 3)
+    [theirs] = add_photos(stranger, 1)
+    album, other = (Album.objects.create(owner=owner, title=title) for title in ("A", "B"))
+    assert figures(album) == (0, None)
+    album_add_photos(album=album, photo_ids=[old.pk, middle.pk, theirs.pk])
+    assert figures(album) == (2, middle.pk)
+    album_add_photos(album=album, photo_ids=[new.pk, old.pk])  # old once
+    assert figures(album) == (3, new.pk)
+    new.move_to_trash()
+    assert figures(album) == (2, middle.pk)
+    new.restore()
+    assert figures(album) == (3, new.pk)
+    album_move_photos(source=album, target=other, photo_ids=[new.pk])
+    assert figures(album) == (2, middle.pk) and figures(other) == (1, new.pk)
+    album_remove_photos(album=album, photo_ids=[middle.pk])
+    assert figures(album) == (1, old.pk)
+    Photo.objects.get(pk=old.pk).delete()  # outside the trash, as the admin can
+    assert figures(album) == (0, None)
+
+    Album.objects.filter(pk=other.pk).update(photo_count=9)  # drift: recount says so and mends it
+    out = io.StringIO()
+    call_command("recount", stdout=out)
+    assert f"album {other.pk} 9 photos → 1" in out.getvalue()
+    call_command("recount", "--fix", stdout=io.StringIO())
+    assert figures(other) == (1, new.pk)
 
 
 def count_queries(client, path) -> int:

@@ -1,0 +1,52 @@
+"""How albums keep their counts and covers as the gallery's photos change (connected in
+AlbumsConfig.ready)."""
+from contextlib import contextmanager
+
+from django.db.models.signals import post_delete, pre_delete
+from django.dispatch import receiver
+
+from gallery.models import Photo
+from gallery.signals import photos_changing, recounting
+
+from .models import Album, AlbumPhoto
+
+
+def albums_of(photo_ids) -> set[int]:
+    return set(AlbumPhoto.objects.filter(photo_id__in=photo_ids).values_list("album_id", flat=True))
+
+
+@contextmanager
+def refreshing_albums_of(photo_ids):
+    """Around a change to photos: afterwards, the albums they were or are in count again."""
+    before = albums_of(photo_ids)
+    yield
+    Album.objects.filter(pk__in=before | albums_of(photo_ids)).refresh_figures()
+
+
+@receiver(photos_changing, dispatch_uid="albums-figures")
+def photos_changing_in_albums(sender, photo_ids, **kwargs):
+    return refreshing_albums_of(photo_ids)
+
+
+@receiver(pre_delete, sender=Photo, dispatch_uid="albums-photo-deleting")
+def note_albums_of_deleted_photo(sender, instance, **kwargs):
+    # Only a photo outside the trash counts (deleted by the admin or with its owner's account):
+    # the trash is emptied of photos that count already for nothing.
+    instance._albums_to_refresh = set() if instance.in_trash else albums_of([instance.pk])
+
+
+@receiver(post_delete, sender=Photo, dispatch_uid="albums-photo-deleted")
+def refresh_albums_of_deleted_photo(sender, instance, **kwargs):
+    Album.objects.filter(pk__in=getattr(instance, "_albums_to_refresh", ())).refresh_figures()
+
+
+@receiver(recounting, dispatch_uid="albums-recount")
+def recount_albums(sender, owner_id, fix, **kwargs):
+    differences = []
+    for album in Album.objects.filter(owner_id=owner_id).order_by("pk"):
+        counted = album.counted_figures()
+        if counted != {"photo_count": album.photo_count, "newest_photo_id": album.newest_photo_id}:
+            differences.append(f"album {album.pk} {album.photo_count} photos → {counted['photo_count']}")
+            if fix:
+                album.refresh_figures()
+    return differences
