@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Cast, Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
@@ -14,13 +15,14 @@ def normalise_tag_name(name: str) -> str:
 
 
 class TagQuerySet(models.QuerySet):
-    def used_by(self, user):
-        """The user's tags (on photos outside the trash) with ``photo_count``, most used first."""
-        return (
-            self.filter(photo_tags__photo__owner=user, photo_tags__photo__deleted_at__isnull=True)
-            .annotate(photo_count=models.Count("photo_tags__photo", distinct=True))
-            .order_by("-photo_count", "name")
-        )
+    def used_by(self, user) -> list["Tag"]:
+        """The user's tags (on photos outside the trash), each with ``photo_count``, most used
+        first: from the tallies, not from counting the photos."""
+        counts = PhotoTally.objects.of(user).sums(PhotoTally.Kind.TAG)
+        tags = self.in_bulk([int(key) for key in counts])
+        for tag in tags.values():
+            tag.photo_count = counts[str(tag.pk)]
+        return sorted(tags.values(), key=lambda tag: (-tag.photo_count, tag.name))
 
 
 class Tag(models.Model):
@@ -161,6 +163,64 @@ class PhotoAnalysis(models.Model):
         self.save(update_fields=["state", "last_error", "due_at", "finished_at"])
 
 
+class PhotoTallyQuerySet(models.QuerySet):
+    def of(self, user):
+        return self.filter(owner=user)
+
+    def since(self, month):
+        """Rows of photos uploaded in that month or later (all of them for None)."""
+        return self.filter(month__gte=month) if month else self
+
+    def sums(self, kind: str) -> dict[str, int]:
+        """{key: photos} for one kind, over every month of the queryset, biggest first."""
+        return self.filter(kind=kind).sums_by_kind().get(kind, {})
+
+    def sums_by_kind(self) -> dict[str, dict[str, int]]:
+        """{kind: {key: photos}} over every month of the queryset, biggest first."""
+        rows = self.values("kind", "key").annotate(total=models.Sum("photos")).order_by("kind", "-total", "key")
+        sums: dict[str, dict[str, int]] = {}
+        for row in rows:
+            if row["total"] > 0:
+                sums.setdefault(row["kind"], {})[row["key"]] = row["total"]
+        return sums
+
+
+class PhotoTally(models.Model):
+    """How many of a user's photos outside the trash, uploaded in one month, have one property:
+    a tag, a camera, an album, a person, a place, an analysis state (and how many were
+    uploaded, with their bytes). Kept by every change to photos (analysis/tallies.py), so that
+    the tags, stats, people and places pages add up a few thousand rows instead of going
+    through a library of 100,000 photos."""
+
+    class Kind(models.TextChoices):
+        UPLOADED = "uploaded", "Uploaded"  # key ""; bytes too
+        TAG = "tag", "Tag"  # key: the tag's id; any source
+        AUTOMATIC_TAG = "auto_tag", "Tag from a tagger"  # key: the tag's id
+        SOURCE = "source", "Tags by source"  # key: the source; counts tags, not photos
+        CAMERA = "camera", "Camera"  # key: make and model, tab-separated
+        ANALYSIS = "analysis", "Analysis"  # key: "waiting", "done", "failed", or "" (never asked)
+        ALBUM = "album", "Album"  # key: the album's id
+        PERSON = "person", "Person"  # key: the person's id
+        PLACE = "place", "Place"  # key: country and city, tab-separated (no city: "")
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField(help_text="The first day of the month the photos were uploaded in.")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    key = models.CharField(max_length=300, blank=True)
+    # Plain integers: drift must never make a change fail a constraint.
+    photos = models.BigIntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+
+    objects = PhotoTallyQuerySet.as_manager()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "kind", "key", "month"], name="phototally_unique")]
+        indexes = [models.Index(fields=["kind", "key"], name="phototally_kind_key_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.key!r} of user {self.owner_id}, {self.month:%Y-%m}: {self.photos}"
+
+
 class PhotoPlaceQuerySet(models.QuerySet):
     def of(self, user):
         """The places of the user's photos outside the trash."""
@@ -190,12 +250,18 @@ class PersonQuerySet(models.QuerySet):
         return self.filter(owner=user)
 
     def with_photos(self):
-        """People shown on photos outside the trash, with ``photo_count`` and ``cover_face_id``
-        (their sharpest face), biggest first, the named before the unnamed."""
+        """People shown on photos outside the trash, with ``photo_count`` (from the tallies) and
+        ``cover_face_id`` (their sharpest face), biggest first, the named before the unnamed."""
         live_faces = Face.objects.filter(person=OuterRef("pk"), photo__deleted_at__isnull=True)
+        tallied = (
+            PhotoTally.objects.filter(kind=PhotoTally.Kind.PERSON, key=Cast(OuterRef("pk"), models.CharField()))
+            .values("kind")
+            .annotate(total=models.Sum("photos"))
+            .values("total")
+        )
         return (
             self.annotate(
-                photo_count=Count("faces__photo", distinct=True, filter=Q(faces__photo__deleted_at__isnull=True)),
+                photo_count=Coalesce(Subquery(tallied), 0),
                 cover_face_id=Subquery(live_faces.order_by("-sharpness", "pk").values("pk")[:1]),
             )
             .filter(photo_count__gt=0)

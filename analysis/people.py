@@ -23,12 +23,14 @@ from gallery.models import Photo
 from gallery.services import STORAGE_ERRORS, StorageUnavailable, delete_stored_quietly, rendition_key, typed_file
 from pictura.tasks import enqueue_after_commit
 
+from . import tallies
 from .faces import Face as FoundFace
 from .faces import face_crop
-from .models import Face, Person
+from .models import Face, Person, PhotoTally
 from .taggers import TaggerError, TaggerUnavailable, get_tagger
 
 logger = logging.getLogger(__name__)
+PERSON_TALLY = {PhotoTally.Kind.PERSON}
 
 
 # --- Recording what a tagger found -------------------------------------------------------------
@@ -67,6 +69,11 @@ def photo_replace_faces(
     Nothing is kept when the owner turned face recognition off meanwhile."""
     if not found and not photo.faces.exists():
         return []  # most photos: nothing to record, no need to wait for the owner's other work
+    with tallies.tracking([photo.pk], PERSON_TALLY):
+        return _replace_faces(photo, source, found, crops, similar)
+
+
+def _replace_faces(photo, source, found, crops, similar) -> list[Face]:
     recognition_on = lock_people_of(photo.owner_id)
     earlier = list(photo.faces.select_related("person"))
     if not recognition_on:  # turned off while the tagger was at work
@@ -119,6 +126,10 @@ def _let_go(faces: Iterable[Face]) -> None:
             get_tagger("rekognition").forget_faces(face_ids)
         except Exception:
             logger.exception("Could not delete %d faces from the Rekognition collection", len(face_ids))
+
+
+def photos_of(person: Person) -> list[int]:
+    return list(person.faces.values_list("photo_id", flat=True))
 
 
 def lock_people_of(owner_id: int) -> bool:
@@ -220,7 +231,7 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
     set loose in one transaction, then placed batch by batch, each batch committed, so an
     interrupted run goes on with the faces still loose."""
     faces = Face.objects.of(owner)
-    with transaction.atomic():
+    with tallies.tracking(faces.regroupable().values_list("photo_id", flat=True), PERSON_TALLY):
         lock_people_of(owner.pk)
         loosened = list(faces.regroupable().values_list("person_id", flat=True).distinct())
         faces.regroupable().update(person=None)
@@ -232,9 +243,11 @@ def people_regroup(owner, *, batch: int = 500, progress: Callable[[int, int], No
     waiting = list(faces.waiting_for_a_person().order_by("pk").values_list("pk", flat=True))
     done = 0
     for start in range(0, len(waiting), batch):
-        chunk = list(Face.objects.filter(pk__in=waiting[start : start + batch]).only("pk", "embedding", "rekognition_face_id"))
+        chunk = list(
+            Face.objects.filter(pk__in=waiting[start : start + batch]).only("pk", "photo_id", "embedding", "rekognition_face_id")
+        )
         similar = similar_faces([face.rekognition_face_id for face in chunk if face.rekognition_face_id])
-        with transaction.atomic():
+        with tallies.tracking([face.photo_id for face in chunk], PERSON_TALLY):
             lock_people_of(owner.pk)
             grouper = FaceGrouper(owner.pk, similar=similar)
             for face in chunk:
@@ -260,10 +273,14 @@ def person_named(owner, name: str) -> Person | None:
     return Person.objects.of(owner).filter(name__iexact=name).order_by("pk").first()
 
 
-@transaction.atomic
 def person_rename(*, person: Person, name: str) -> Person:
     """Name (or rename) a person. A name the owner already gave someone else means the same
     person: the two are merged, and the one that had the name is returned."""
+    with tallies.tracking(photos_of(person), PERSON_TALLY):
+        return _rename(person, name)
+
+
+def _rename(person: Person, name: str) -> Person:
     lock_people_of(person.owner_id)
     name = " ".join(name.split())[:100]
     same = person_named(person.owner, name) if name else None
@@ -274,13 +291,17 @@ def person_rename(*, person: Person, name: str) -> Person:
     return person
 
 
-@transaction.atomic
 def person_merge(*, source: Person, target: Person) -> Person:
     """Move all of ``source``'s faces to ``target`` and delete ``source``."""
     if source.owner_id != target.owner_id:
         raise ValueError("People of different owners are never merged.")
     if source.pk == target.pk:
         return target
+    with tallies.tracking(photos_of(source), PERSON_TALLY):
+        return _merge(source, target)
+
+
+def _merge(source: Person, target: Person) -> Person:
     lock_people_of(source.owner_id)
     source.faces.update(person=target)
     if target.hidden and not source.hidden:
@@ -296,10 +317,14 @@ def person_set_hidden(*, person: Person, hidden: bool) -> None:
     person.save(update_fields=["hidden"])
 
 
-@transaction.atomic
 def face_move(*, face: Face, to: Person | None = None, name: str = "") -> Person:
     """"Not this person": the face leaves its person for ``to``, for the person the owner
     calls ``name``, or for a new person of its own; Pictura never moves it back."""
+    with tallies.tracking([face.photo_id], PERSON_TALLY):
+        return _move(face, to, name)
+
+
+def _move(face: Face, to: Person | None, name: str) -> Person:
     owner = face.photo.owner
     lock_people_of(owner.pk)
     target = to or (person_named(owner, name) if name else None) or Person.objects.create(owner=owner, name=name)
@@ -362,7 +387,7 @@ def faces_forget(faces, *, batch: int = 500) -> int:
                 get_tagger("rekognition").forget_faces(face_ids)
         except (TaggerError, TaggerUnavailable) as exc:
             raise StorageUnavailable(str(exc)) from exc
-        with transaction.atomic():
+        with tallies.tracking([face.photo_id for face in chunk], PERSON_TALLY):
             for owner_id in sorted({face.photo.owner_id for face in chunk}):
                 lock_people_of(owner_id)
             Face.objects.filter(pk__in=[face.pk for face in chunk]).delete()

@@ -1,11 +1,14 @@
 """How analysis follows what the gallery announces (connected in AnalysisConfig.ready)."""
 from django.conf import settings
-from django.db.models.signals import pre_delete
+from django.db.models.signals import post_save, pre_delete
 from django.dispatch import receiver
 
-from gallery.signals import photo_deleting, renditions_ready
+from albums.models import Album
+from gallery.models import Photo
+from gallery.signals import photo_deleting, photos_changing, recounting, renditions_ready
 
-from .models import PhotoAnalysis
+from . import tallies
+from .models import Person, PhotoAnalysis, PhotoTally, Tag
 from .people import photo_forget_faces, user_forget_faces
 from .services import photos_queue_analysis
 
@@ -27,3 +30,45 @@ def forget_faces_of_deleted_photo(sender, photo, **kwargs):
 def forget_faces_of_deleted_user(sender, instance, **kwargs):
     """An account deleted (from the admin, say) takes its faces' crops and Rekognition ids."""
     user_forget_faces(instance.pk)
+
+
+# --- Tallies -------------------------------------------------------------------------------------
+
+@receiver(photos_changing, dispatch_uid="analysis-tallies")
+def photos_changing_in_tallies(sender, photo_ids, **kwargs):
+    return tallies.tracking(photo_ids)
+
+
+@receiver(post_save, sender=Photo, dispatch_uid="analysis-tallies-new-photo")
+def tally_new_photo(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        tallies.add(tallies.facts_of([instance.pk]))
+
+
+@receiver(pre_delete, sender=Photo, dispatch_uid="analysis-tallies-photo-deleted")
+def untally_deleted_photo(sender, instance, **kwargs):
+    """A photo deleted outside the trash (by the admin, with its owner's account) stops counting;
+    one in the trash counts for nothing already."""
+    if not instance.in_trash:
+        tallies.add(tallies.Facts().minus(tallies.facts_of([instance.pk])))
+
+
+@receiver(pre_delete, sender=Album, dispatch_uid="analysis-tallies-album-deleted")
+def untally_deleted_album(sender, instance, **kwargs):
+    tallies.forget_key(PhotoTally.Kind.ALBUM, instance.pk)
+
+
+@receiver(pre_delete, sender=Person, dispatch_uid="analysis-tallies-person-deleted")
+def untally_deleted_person(sender, instance, **kwargs):
+    tallies.forget_key(PhotoTally.Kind.PERSON, instance.pk)
+
+
+@receiver(pre_delete, sender=Tag, dispatch_uid="analysis-tallies-tag-deleted")
+def untally_deleted_tag(sender, instance, **kwargs):
+    tallies.forget_key(PhotoTally.Kind.TAG, instance.pk)
+    tallies.forget_key(PhotoTally.Kind.AUTOMATIC_TAG, instance.pk)
+
+
+@receiver(recounting, dispatch_uid="analysis-tallies-recount")
+def recount_tallies(sender, owner_id, fix, **kwargs):
+    return tallies.recount(owner_id, fix=fix)

@@ -7,10 +7,13 @@ from gallery.models import Photo
 from gallery.services import StorageUnavailable
 from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
-from . import people
-from .models import HiddenContent, PhotoAnalysis, PhotoPlace, PhotoTag, Tag, normalise_tag_name
+from . import people, tallies
+from .models import HiddenContent, PhotoAnalysis, PhotoPlace, PhotoTag, PhotoTally, Tag, normalise_tag_name
 from .places import place_at
 from .taggers import TaggerError, TaggerUnavailable, get_tagger
+
+ANALYSIS_TALLY = {PhotoTally.Kind.ANALYSIS}
+PLACE_TALLIES = tallies.TAG_KINDS | {PhotoTally.Kind.PLACE}
 
 
 def parse_tag_list(text: str) -> tuple[str, ...]:
@@ -33,10 +36,11 @@ def photos_add_manual_tags(*, photos, names: tuple[str, ...]) -> None:
     if not names or not photos:
         return
     tags = _tags_named(names).values()
-    PhotoTag.objects.bulk_create(
-        [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for photo in photos for tag in tags],
-        ignore_conflicts=True,
-    )
+    with tallies.tracking([photo.pk for photo in photos], tallies.TAG_KINDS):
+        PhotoTag.objects.bulk_create(
+            [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for photo in photos for tag in tags],
+            ignore_conflicts=True,
+        )
 
 
 def tag_uploaded_batch(*, owner, value, uploaded, duplicates) -> None:
@@ -54,7 +58,8 @@ def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnal
     """
     if not Photo.objects.filter(pk=photo_id).exists():
         return None  # deleted before its turn came
-    PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=photo_id)], ignore_conflicts=True)
+    with tallies.tracking([photo_id], ANALYSIS_TALLY):
+        PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=photo_id)], ignore_conflicts=True)
     # Without a tagger named here, the one asked for when it was queued (or used last time).
     asked = PhotoAnalysis.objects.filter(photo_id=photo_id).values_list("tagger", flat=True).first()
     tagger = get_tagger(tagger_name or asked or None)
@@ -62,19 +67,24 @@ def photo_analyse(*, photo_id: int, tagger_name: str | None = None) -> PhotoAnal
     if analysis is None:
         return None
     photo = analysis.photo
+    setback = None  # (what to do with the analysis, why) when it is not done
     if reason := attempts_used_up(analysis.attempts, analysis.last_error, doing="analysing"):
-        analysis.failed(reason)
+        setback = analysis.failed, reason
     elif photo.renditions_state == Photo.Renditions.FAILED:
-        analysis.failed("The photo has no preview to analyse.")
+        setback = analysis.failed, "The photo has no preview to analyse."
     elif not photo.preview:
-        analysis.retry_later("The preview is not ready yet.")
+        setback = analysis.retry_later, "The preview is not ready yet."
     else:
         try:
             _analyse(analysis, tagger)
         except TaggerError as exc:
-            analysis.failed(str(exc))
+            setback = analysis.failed, str(exc)
         except (TaggerUnavailable, StorageUnavailable) as exc:
-            analysis.retry_later(str(exc))
+            setback = analysis.retry_later, str(exc)
+    if setback:
+        record, reason = setback
+        with tallies.tracking([photo_id], ANALYSIS_TALLY):
+            record(reason)
     return analysis
 
 
@@ -101,7 +111,7 @@ def _record_result(analysis: PhotoAnalysis, source: str, result, crops, similar)
             confidences[name] = max(confidences.get(name, 0), min(100.0, max(0.0, label.confidence)))
     threshold = settings.PICTURA_MODERATION_MIN_CONFIDENCE
     unsafe = [label for label in result.moderation_labels if label.confidence >= threshold]
-    with transaction.atomic():
+    with tallies.tracking([photo.pk]):
         # A moderator may have decided meanwhile: their decision is read under the row lock.
         moderation = PhotoAnalysis.objects.select_for_update().values_list("moderation", flat=True).get(pk=analysis.pk)
         PhotoTag.objects.filter(photo=photo, source=source).delete()
@@ -127,10 +137,14 @@ def _record_result(analysis: PhotoAnalysis, source: str, result, crops, similar)
         analysis.save()
 
 
-@transaction.atomic
 def photo_locate(*, photo) -> PhotoPlace | None:
     """Record where the photo was taken, from its GPS position, as its place and as tags
     (city, region, country; source "place"); none without a position. Safe to run twice."""
+    with tallies.tracking([photo.pk], PLACE_TALLIES):
+        return _locate(photo)
+
+
+def _locate(photo) -> PhotoPlace | None:
     PhotoTag.objects.filter(photo=photo, source=PhotoTag.Source.PLACE).delete()
     PhotoPlace.objects.filter(photo=photo).delete()
     place = place_at(photo.latitude, photo.longitude) if photo.has_location else None
@@ -172,11 +186,12 @@ def photos_mark_for_analysis(
     queueing them to the sweeper's next pass (for more photos than one request should send)."""
     for start in range(0, len(photo_ids), batch):
         ids = photo_ids[start : start + batch]
-        PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk) for pk in ids], ignore_conflicts=True)
-        PhotoAnalysis.objects.filter(photo_id__in=ids).update(
-            state=PhotoAnalysis.State.PENDING, tagger=tagger_name or "", last_error="", attempts=0,
-            due_at=timezone.now() if due_now else wait_deadline(),
-        )
+        with tallies.tracking(ids, ANALYSIS_TALLY):
+            PhotoAnalysis.objects.bulk_create([PhotoAnalysis(photo_id=pk) for pk in ids], ignore_conflicts=True)
+            PhotoAnalysis.objects.filter(photo_id__in=ids).update(
+                state=PhotoAnalysis.State.PENDING, tagger=tagger_name or "", last_error="", attempts=0,
+                due_at=timezone.now() if due_now else wait_deadline(),
+            )
 
 
 def analyses_requeue_due() -> int:
@@ -191,7 +206,7 @@ def photos_set_moderation(photos, moderation: str) -> int:
     remembers the content, so that uploading it again does not bring it back; approving
     forgets it."""
     rows = dict(photos.values_list("pk", "sha256"))
-    with transaction.atomic():
+    with tallies.tracking(rows, ANALYSIS_TALLY):
         PhotoAnalysis.objects.bulk_create(
             [PhotoAnalysis(photo_id=pk, state=PhotoAnalysis.State.DONE) for pk in rows], ignore_conflicts=True
         )

@@ -1,30 +1,39 @@
-"""Statistics for the Stats pages: every figure is one aggregate query, whatever the library size."""
+"""Statistics for the Stats pages, added up from the tallies kept as photos change
+(analysis/tallies.py): a few queries over a few thousand rows, whatever the library size."""
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncDay, TruncMonth
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from albums.models import Album
-from gallery.models import Photo, camera_name
+from gallery.models import camera_name
 
-from .models import Person, PhotoAnalysis, PhotoTag
+from .models import Person, PhotoAnalysis, PhotoTag, PhotoTally, Tag
+
+Kind = PhotoTally.Kind
 
 
 @dataclass(frozen=True)
 class Range:
     key: str
     label: str
-    days: int | None  # None: all time
-    bucket: str  # "day" or "month"
+    months: int | None  # None: all time
+
+    def first_month(self) -> date | None:
+        """The first day of the range's first month (this month is the last)."""
+        if self.months is None:
+            return None
+        today = timezone.localdate()
+        index = today.year * 12 + today.month - self.months  # months since year 0, zero-based
+        return date(index // 12, index % 12 + 1, 1)
 
 
 RANGES = {
-    "30d": Range("30d", "Last 30 days", 30, "day"),
-    "12m": Range("12m", "Last 12 months", 365, "month"),
-    "all": Range("all", "All time", None, "month"),
+    "3m": Range("3m", "Last 3 months", 3),
+    "12m": Range("12m", "Last 12 months", 12),
+    "all": Range("all", "All time", None),
 }
 DEFAULT_RANGE = "12m"
 TOP = 15
@@ -34,95 +43,74 @@ def chart(labels, values, **extra) -> dict:
     return {"labels": [str(label) for label in labels], "values": list(values), **extra}
 
 
-def photo_statistics(photos, albums=None, range_key: str = DEFAULT_RANGE, *, tag_sources=None, people=None) -> dict:
-    """Charts over ``photos`` (a Photo queryset, trash already excluded) uploaded within the
-    range, and over ``albums`` and named ``people`` when given; top tags only from
-    ``tag_sources`` when given.
-    Returns {chart name: {"labels", "values", ...}}."""
-    period = RANGES.get(range_key) or RANGES[DEFAULT_RANGE]
-    since = timezone.now() - timedelta(days=period.days) if period.days else None
-    in_range = photos.filter(uploaded_at__gte=since) if since else photos
-    trunc = TruncDay if period.bucket == "day" else TruncMonth
-    label_format = "%Y-%m-%d" if period.bucket == "day" else "%Y-%m"
+def top(counts: dict[str, int], names: dict[str, str]) -> list[tuple[str, int]]:
+    """The biggest of ``counts`` that have a name, as (name, count), ties by name."""
+    named = [(names[key], count) for key, count in counts.items() if key in names]
+    return sorted(named, key=lambda item: (-item[1], item[0]))[:TOP]
 
+
+def tally_statistics(tallies, range_key: str = DEFAULT_RANGE, *, tag_kind=Kind.TAG, albums=None, people=None) -> dict:
+    """Charts over the tallies (a PhotoTally queryset) of photos uploaded within the range, and
+    over ``albums`` and named ``people`` when given; top tags from the tallies of ``tag_kind``.
+    Returns {chart name: {"labels", "values", ...}}."""
+    since = (RANGES.get(range_key) or RANGES[DEFAULT_RANGE]).first_month()
+    in_range = tallies.since(since)
     uploads = list(
-        in_range.annotate(period=trunc("uploaded_at"))
-        .values("period")
-        .annotate(count=Count("id"), bytes=Sum("file_size"))
-        .order_by("period")
+        in_range.filter(kind=Kind.UPLOADED).values("month").annotate(count=Sum("photos"), bytes=Sum("bytes")).order_by("month")
     )
-    stored_before = photos.filter(uploaded_at__lt=since).aggregate(total=Sum("file_size"))["total"] if since else 0
-    running = stored_before or 0
+    before = tallies.filter(kind=Kind.UPLOADED, month__lt=since).aggregate(total=Sum("bytes"))["total"] if since else 0
+    running = before or 0
     storage = []
     for row in uploads:
         running += row["bytes"] or 0
         storage.append(round(running / 1024 / 1024, 2))
+    sums = in_range.sums_by_kind()
 
-    tagged = PhotoTag.objects.filter(photo__in=in_range)
-    top_tags = (
-        (tagged.filter(source__in=tag_sources) if tag_sources else tagged)
-        .values("tag__name")
-        .annotate(count=Count("photo", distinct=True))
-        .order_by("-count", "tag__name")[:TOP]
-    )
-    sources = dict(tagged.values_list("source").annotate(count=Count("id")))
-    cameras = (
-        in_range.exclude(camera_model="")
-        .values("camera_make", "camera_model")
-        .annotate(count=Count("id"))
-        .order_by("-count", "camera_model")[:TOP]
-    )
-    states = dict(in_range.values_list("analysis__state").annotate(count=Count("id")))
+    tag_counts = sums.get(tag_kind, {})
+    tag_names = {str(pk): name for pk, name in Tag.objects.filter(pk__in=list(tag_counts)[: TOP * 2]).values_list("pk", "name")}
+    sources = sums.get(Kind.SOURCE, {})
+    cameras = {key: camera_name(*key.split("\t", 1)) for key in sums.get(Kind.CAMERA, {})}
+    states = sums.get(Kind.ANALYSIS, {})
 
     charts = {
-        "top_tags": chart([t["tag__name"] for t in top_tags], [t["count"] for t in top_tags]),
-        "uploads": chart([r["period"].strftime(label_format) for r in uploads], [r["count"] for r in uploads]),
+        "top_tags": chart(*_columns(top(tag_counts, tag_names))),
+        "uploads": chart([row["month"].strftime("%Y-%m") for row in uploads], [row["count"] for row in uploads]),
         "tags_by_source": chart(
             [label for value, label in PhotoTag.Source.choices],
             [sources.get(value, 0) for value, _ in PhotoTag.Source.choices],
         ),
-        "storage": chart([r["period"].strftime(label_format) for r in uploads], storage, unit="MB"),
-        "cameras": chart([camera_name(c["camera_make"], c["camera_model"]) for c in cameras], [c["count"] for c in cameras]),
+        "storage": chart([row["month"].strftime("%Y-%m") for row in uploads], storage, unit="MB"),
+        "cameras": chart(*_columns(top(sums.get(Kind.CAMERA, {}), cameras))),
         "analysis": chart(
             ["Done", "Waiting", "Failed", "Not analysed"],
-            [
-                states.get(PhotoAnalysis.State.DONE, 0),
-                states.get(PhotoAnalysis.State.PENDING, 0) + states.get(PhotoAnalysis.State.RUNNING, 0),
-                states.get(PhotoAnalysis.State.FAILED, 0),
-                states.get(None, 0),
-            ],
+            [states.get("done", 0), states.get("waiting", 0), states.get("failed", 0), states.get("", 0)],
         ),
     }
     if albums is not None:
-        per_album = (
-            albums.annotate(count=Count("album_photos", filter=Q(album_photos__photo__in=in_range)))
-            .filter(count__gt=0)
-            .order_by("-count", "title")[:TOP]
-        )
-        charts["photos_per_album"] = chart([a.title for a in per_album], [a.count for a in per_album])
+        per_album = sums.get(Kind.ALBUM, {})
+        titles = {str(pk): title for pk, title in albums.filter(pk__in=list(per_album)).values_list("pk", "title")}
+        charts["photos_per_album"] = chart(*_columns(top(per_album, titles)))
     if people is not None:
-        per_person = (
-            people.filter(hidden=False)
-            .exclude(name="")
-            .annotate(count=Count("faces__photo", distinct=True, filter=Q(faces__photo__in=in_range)))
-            .filter(count__gt=0)
-            .order_by("-count", "name")[:TOP]
-        )
-        charts["people"] = chart([p.name for p in per_person], [p.count for p in per_person])
+        per_person = sums.get(Kind.PERSON, {})
+        named = people.filter(pk__in=list(per_person), hidden=False).exclude(name="").values_list("pk", "name")
+        charts["people"] = chart(*_columns(top(per_person, {str(pk): name for pk, name in named})))
     return charts
 
 
+def _columns(pairs):
+    return [name for name, _ in pairs], [count for _, count in pairs]
+
+
 def user_statistics(user, range_key: str = DEFAULT_RANGE) -> dict:
-    return photo_statistics(
-        Photo.objects.visible_to(user), Album.objects.owned_by(user), range_key, people=Person.objects.of(user)
+    return tally_statistics(
+        PhotoTally.objects.of(user), range_key, albums=Album.objects.owned_by(user), people=Person.objects.of(user)
     )
 
 
 def site_statistics(range_key: str = DEFAULT_RANGE) -> dict:
     """Figures over everyone, and nothing that belongs to one person: no album titles, no
     people, and of tags only the taggers' words, never what people typed themselves."""
-    automatic = [PhotoTag.Source.REKOGNITION, PhotoTag.Source.LOCAL]
-    charts = photo_statistics(Photo.objects.live(), range_key=range_key, tag_sources=automatic)
+    charts = tally_statistics(PhotoTally.objects.all(), range_key, tag_kind=Kind.AUTOMATIC_TAG)
     tiers = dict(get_user_model().objects.values_list("tier").annotate(count=Count("id")))
     tier_choices = get_user_model().Tier.choices
     charts["users_by_tier"] = chart([label for _, label in tier_choices], [tiers.get(value, 0) for value, _ in tier_choices])

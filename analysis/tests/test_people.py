@@ -11,7 +11,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from albums.models import ShareLink
-from analysis import people
+from analysis import people, tallies
 from analysis.faces import Face as FoundFace
 from analysis.models import Face, Person, PhotoAnalysis
 from pictura.testing.factories import files_under
@@ -344,3 +344,25 @@ def test_deleting_a_photo_for_good_deletes_its_faces_and_crops(owner_client, own
     assert not crops & set(files_under(media_root))
     ben.refresh_from_db()
     assert ben.centroid_faces == 2  # recomputed from the faces left
+
+
+def test_the_tallies_of_people_follow_grouping_and_every_correction(owner_client, owner, photos, grouped, media_root):
+    anna, ben = grouped
+
+    def kept_right():
+        assert tallies.recount(owner.pk, fix=False) == []
+
+    kept_right()
+    people.person_rename(person=anna, name="Anna")
+    kept_right()
+    carl = people.face_move(face=Face.objects.get(photo=photos[2], person=ben), name="Carl")
+    kept_right()
+    people.person_merge(source=carl, target=ben)
+    kept_right()
+    photos[4].move_to_trash()
+    people.people_regroup(owner)
+    kept_right()
+    people.faces_forget(Face.objects.filter(photo=photos[0]))
+    kept_right()
+    counts = {p.display_name: p.photo_count for p in owner_client.get(reverse("analysis:people")).context["named"]}
+    assert counts == {"Anna": 2}

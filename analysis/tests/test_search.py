@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.models import Album, AlbumPhoto
+from analysis import tallies
 from analysis.models import PhotoTag, Tag
 from analysis.services import photo_add_manual_tags
 from gallery.models import Photo
@@ -16,8 +17,10 @@ SEARCH = reverse("analysis:search")
 
 
 def tag(photo, *names, source="manual"):
-    for name in names:
-        PhotoTag.objects.create(photo=photo, tag=Tag.objects.get_or_create(name=name)[0], source=source, confidence=90)
+    """Tag the photo as a tagger would (with a source and confidence), its tallies kept."""
+    with tallies.tracking([photo.pk]):
+        for name in names:
+            PhotoTag.objects.create(photo=photo, tag=Tag.objects.get_or_create(name=name)[0], source=source, confidence=90)
 
 
 def found(client, **params) -> set:
