@@ -1,4 +1,7 @@
+from datetime import date, datetime, timedelta
+
 from django import forms
+from django.utils import timezone
 
 from gallery.models import Photo
 
@@ -22,6 +25,11 @@ def batch_tags_field(user) -> TagListField:
         help_text="Optional, comma-separated: they are added to every photo in this batch.",
         widget=forms.TextInput(attrs={"placeholder": "holiday, beach, family"}),
     )
+
+
+def start_of(day: date) -> datetime:
+    """Midnight at the start of the day, in the site's time zone."""
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 class SearchForm(forms.Form):
@@ -63,19 +71,20 @@ class SearchForm(forms.Form):
         data = self.cleaned_data
         photos = Photo.objects.visible_to(self.user)
         for term in data["q"].split():
-            photos = selectors.photos_matching_term(photos, term)
+            photos = selectors.photos_matching_term(photos, self.user, term)
         for name in data["tag"]:
-            photos = selectors.photos_tagged(photos, name, source=data["source"])
+            photos = selectors.photos_tagged(photos, self.user, name, source=data["source"])
         for person in data.get("people", ()):
             photos = selectors.photos_with_person(photos, person)
         if data["source"] and not data["tag"]:
             photos = selectors.photos_with_tags_from(photos, data["source"])
         if data["album"]:
             photos = photos.filter(album_photos__album=data["album"])
+        # As instants, not as the date of each photo: the gallery's index then finds the range.
         if data["taken_from"]:
-            photos = photos.filter(sort_at__date__gte=data["taken_from"])
+            photos = photos.filter(sort_at__gte=start_of(data["taken_from"]))
         if data["taken_to"]:
-            photos = photos.filter(sort_at__date__lte=data["taken_to"])
+            photos = photos.filter(sort_at__lt=start_of(data["taken_to"] + timedelta(days=1)))
         return photos.newest_first()
 
 

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery
@@ -167,13 +169,21 @@ class PhotoTallyQuerySet(models.QuerySet):
     def of(self, user):
         return self.filter(owner=user)
 
+    def monthly(self):
+        return self.filter(month__gt=PhotoTally.ALL_TIME)
+
     def since(self, month):
-        """Rows of photos uploaded in that month or later (all of them for None)."""
-        return self.filter(month__gte=month) if month else self
+        """Rows of photos uploaded in that month or later; all time's for None. (Sum them by
+        key: one row per key for all time, one per month for a range.)"""
+        return self.filter(month__gte=month) if month else self.filter(month=PhotoTally.ALL_TIME)
+
+    def sums_of(self, kind: str, keys) -> dict[str, int]:
+        """{key: photos} of all time for these keys of one kind."""
+        return self.filter(key__in=[str(key) for key in keys]).sums(kind)
 
     def sums(self, kind: str) -> dict[str, int]:
-        """{key: photos} for one kind, over every month of the queryset, biggest first."""
-        return self.filter(kind=kind).sums_by_kind().get(kind, {})
+        """{key: photos} of all time for one kind, biggest first."""
+        return self.since(None).filter(kind=kind).sums_by_kind().get(kind, {})
 
     def sums_by_kind(self) -> dict[str, dict[str, int]]:
         """{kind: {key: photos}} over every month of the queryset, biggest first."""
@@ -203,8 +213,12 @@ class PhotoTally(models.Model):
         PERSON = "person", "Person"  # key: the person's id
         PLACE = "place", "Place"  # key: country and city, tab-separated (no city: "")
 
+    # The month of a row that counts photos of every month: pages over all time read one row
+    # per key instead of adding up years of months.
+    ALL_TIME = date(1, 1, 1)
+
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    month = models.DateField(help_text="The first day of the month the photos were uploaded in.")
+    month = models.DateField(help_text="The first day of the month the photos were uploaded in (1-1-1: all time).")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     key = models.CharField(max_length=300, blank=True)
     # Plain integers: drift must never make a change fail a constraint.
@@ -254,10 +268,9 @@ class PersonQuerySet(models.QuerySet):
         ``cover_face_id`` (their sharpest face), biggest first, the named before the unnamed."""
         live_faces = Face.objects.filter(person=OuterRef("pk"), photo__deleted_at__isnull=True)
         tallied = (
-            PhotoTally.objects.filter(kind=PhotoTally.Kind.PERSON, key=Cast(OuterRef("pk"), models.CharField()))
-            .values("kind")
-            .annotate(total=models.Sum("photos"))
-            .values("total")
+            PhotoTally.objects.since(None)
+            .filter(kind=PhotoTally.Kind.PERSON, key=Cast(OuterRef("pk"), models.CharField()))
+            .values("photos")
         )
         return (
             self.annotate(
@@ -348,6 +361,12 @@ class Face(models.Model):
 
     class Meta:
         ordering = ["left", "top"]
+        indexes = [
+            # Each person's sharpest face first: the people page's covers read one row each.
+            models.Index(
+                fields=["person", "-sharpness", "id"], condition=models.Q(person__isnull=False), name="face_person_sharpest_idx"
+            ),
+        ]
 
     def __str__(self):
         return f"Face {self.pk} in photo {self.photo_id}"

@@ -54,17 +54,18 @@ def tally_statistics(tallies, range_key: str = DEFAULT_RANGE, *, tag_kind=Kind.T
     over ``albums`` and named ``people`` when given; top tags from the tallies of ``tag_kind``.
     Returns {chart name: {"labels", "values", ...}}."""
     since = (RANGES.get(range_key) or RANGES[DEFAULT_RANGE]).first_month()
-    in_range = tallies.since(since)
+    monthly = tallies.monthly().filter(kind=Kind.UPLOADED)
     uploads = list(
-        in_range.filter(kind=Kind.UPLOADED).values("month").annotate(count=Sum("photos"), bytes=Sum("bytes")).order_by("month")
+        (monthly.filter(month__gte=since) if since else monthly)
+        .values("month").annotate(count=Sum("photos"), bytes=Sum("bytes")).order_by("month")
     )
-    before = tallies.filter(kind=Kind.UPLOADED, month__lt=since).aggregate(total=Sum("bytes"))["total"] if since else 0
+    before = monthly.filter(month__lt=since).aggregate(total=Sum("bytes"))["total"] if since else 0
     running = before or 0
     storage = []
     for row in uploads:
         running += row["bytes"] or 0
         storage.append(round(running / 1024 / 1024, 2))
-    sums = in_range.sums_by_kind()
+    sums = tallies.since(since).sums_by_kind()
 
     tag_counts = sums.get(tag_kind, {})
     tag_names = {str(pk): name for pk, name in Tag.objects.filter(pk__in=list(tag_counts)[: TOP * 2]).values_list("pk", "name")}

@@ -33,6 +33,7 @@ ANALYSIS_STATES = {
     PhotoAnalysis.State.FAILED: "failed",
     None: "",
 }
+ALL_TIME = PhotoTally.ALL_TIME
 CHUNK = 2000  # photo ids per query: well within SQLite's limit on parameters
 
 # (owner id, month, kind, key): one row of PhotoTally.
@@ -63,11 +64,13 @@ class Facts:
         return difference
 
     def rows(self) -> list[tuple]:
-        return [
-            (*fact, self.photos[fact], self.bytes[fact])
-            for fact in sorted(set(self.photos) | set(self.bytes))
-            if self.photos[fact] or self.bytes[fact]
-        ]
+        """(owner id, month, kind, key, photos, bytes) of every month, and of all time."""
+        photos, sizes = Counter(), Counter()
+        for mine, result in ((self.photos, photos), (self.bytes, sizes)):
+            for (owner_id, month, kind, key), value in mine.items():
+                result[(owner_id, month, kind, key)] += value
+                result[(owner_id, ALL_TIME, kind, key)] += value
+        return [(*fact, photos[fact], sizes[fact]) for fact in sorted(set(photos) | set(sizes)) if photos[fact] or sizes[fact]]
 
 
 def facts_of(photo_ids: Iterable[int], kinds=EVERY_KIND) -> Facts:
@@ -195,5 +198,9 @@ def recount(owner_id: int, *, fix: bool) -> list[str]:
     if drifted and fix:
         with transaction.atomic():
             PhotoTally.objects.filter(owner_id=owner_id).delete()
-            add(counted)
+            PhotoTally.objects.bulk_create(
+                [PhotoTally(owner_id=owner_id, month=month, kind=kind, key=key, photos=photos, bytes=size)
+                 for (_, month, kind, key), (photos, size) in wanted.items()],
+                batch_size=2000,
+            )
     return [f"{kind} tallies" for kind in drifted]

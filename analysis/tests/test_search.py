@@ -6,7 +6,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from albums.models import Album, AlbumPhoto
-from analysis import tallies
+from analysis import selectors, tallies
 from analysis.models import PhotoTag, Tag
 from analysis.services import photo_add_manual_tags
 from gallery.models import Photo
@@ -38,6 +38,27 @@ def test_every_tag_must_match(owner_client, owner, add_photos):
     assert found(owner_client, tag="dog, Beach") == {both}
     assert found(owner_client, tag="dog") == {both, dog}
     assert found(owner_client, q="dog beach") == {both}
+
+
+def test_common_and_rare_tags_are_found_alike(owner_client, owner, stranger, add_photos):
+    """A tag on many of the user's photos is looked for photo by photo, a rare one as a set
+    (selectors.COMMON_TAG_SHARE): both find exactly the photos that carry it."""
+    photos = add_photos(owner, 25)
+    [theirs] = add_photos(stranger, 1)
+    tag(theirs, "dog", "owl")
+    for photo in photos[:6]:
+        tag(photo, "dog")  # a quarter of the library: common
+    tag(photos[5], "owl")  # two in 25: rare
+    tag(photos[7], "owl", source="local")
+    Photo.objects.filter(pk=photos[8].pk).update(title="An owl at dusk")
+    assert "IS NOT NULL" in str(selectors.photos_tagged(Photo.objects.all(), owner, "dog").query)
+    assert "IS NOT NULL" not in str(selectors.photos_tagged(Photo.objects.all(), owner, "owl").query)
+    assert found(owner_client, tag="dog") == set(photos[:6])
+    assert found(owner_client, tag="owl") == {photos[5], photos[7]}
+    assert found(owner_client, tag="owl", source="local") == {photos[7]}
+    assert found(owner_client, q="owl") == {photos[5], photos[7], photos[8]}
+    assert found(owner_client, q="owl dog") == {photos[5]}
+    assert found(owner_client, q="zebra") == set() and found(owner_client, tag="zebra") == set()
 
 
 def test_words_match_tags_titles_and_file_names(owner_client, owner, add_photos):
