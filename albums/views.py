@@ -41,7 +41,7 @@ def album_create(request):
 @require_GET
 def album_detail(request, pk):
     album = get_album_for_user(request, pk)
-    page = page_of(request, album.visible_photos())
+    page = page_of(request, album.visible_photos(), count=album.photo_count)
     ctx = {
         "album": album,
         "page": page,

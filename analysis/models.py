@@ -51,12 +51,17 @@ class PhotoTag(models.Model):
         PLACE = "place", "Place (from GPS)"
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
-    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags", db_index=False)
     confidence = models.FloatField(default=100.0)
     source = models.CharField(max_length=12, choices=Source.choices)
 
     class Meta:
         ordering = ["-confidence", "tag__name"]
+        indexes = [
+            # The photos with a tag, read from the index alone: search's set of a rare tag's
+            # photos (and the photo_tags of a tag, in place of the foreign key's own index).
+            models.Index(fields=["tag", "photo"], name="phototag_tag_photo_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["photo", "tag", "source"], name="phototag_unique"),
             models.CheckConstraint(

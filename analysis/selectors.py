@@ -1,12 +1,12 @@
 """Reads about tags that several pages share: search, the tags page, statistics."""
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 
 from gallery.models import Library, Photo
 
-from .models import Face, Person, PhotoPlace, PhotoTag, PhotoTally, Tag, normalise_tag_name
+from .models import Face, Person, PhotoTag, PhotoTally, Tag, normalise_tag_name
 
 # A tag on at least this share of the user's photos is looked for photo by photo, in gallery
 # order: a page fills at once. A rarer one is looked up as the set of photos that carry it.
@@ -22,7 +22,7 @@ def _carrying(user, tag_id: int, *, source: str = "") -> Q:
         1, Library.of(user.pk).photos
     )
     if share >= COMMON_TAG_SHARE:
-        return Q(IsNull(Subquery(links.filter(photo=OuterRef("pk")).values("pk")[:1]), False))
+        return Q(IsNull(Subquery(links.filter(photo=OuterRef("pk")).order_by().values("tag_id")[:1]), False))
     return Q(pk__in=links.values("photo_id"))
 
 
@@ -60,39 +60,56 @@ def photos_matching_term(photos, user, term: str):
 
 @dataclass
 class PlaceCount:
-    """A country or a city of the places page: how many photos, and the newest one's id."""
+    """A country or a city of the places page: how many photos, and the newest one."""
 
     name: str
     count: int = 0
-    cover_id: int = 0
     cities: list["PlaceCount"] = field(default_factory=list)
-    cover: object = None  # the Photo of cover_id
+    cover: object = None  # its newest Photo
 
     @property
     def tag(self) -> str:
         return normalise_tag_name(self.name)
 
 
+# The newest photos looked through for the places' covers; a place not among them (a rare one)
+# gets its cover from a query about it alone.
+COVER_SCAN = 2000
+
+
 def places_of(user) -> list[PlaceCount]:
     """The countries of the user's photos, most photographed first, each with its cities
-    (photos away from any town count for the country only)."""
-    rows = (
-        PhotoPlace.objects.of(user)
-        .values("country", "city")
-        .annotate(count=Count("photo"), cover_id=Max("photo_id"))
-        .order_by()
-    )
+    (photos away from any town count for the country only), counted by the tallies. Each
+    shows its newest photo."""
     countries: dict[str, PlaceCount] = {}
-    for row in rows:
-        country = countries.setdefault(row["country"], PlaceCount(row["country"]))
-        country.count += row["count"]
-        country.cover_id = max(country.cover_id, row["cover_id"])
-        if row["city"]:
-            country.cities.append(PlaceCount(row["city"], row["count"], row["cover_id"]))
-    places = [*countries.values(), *(city for country in countries.values() for city in country.cities)]
-    covers = Photo.objects.in_bulk([place.cover_id for place in places])
-    for place in places:
-        place.cover = covers[place.cover_id]
+    for key, count in PhotoTally.objects.of(user).sums(PhotoTally.Kind.PLACE).items():
+        country_name, city_name = key.split("\t", 1)
+        country = countries.setdefault(country_name, PlaceCount(country_name))
+        country.count += count
+        if city_name:
+            country.cities.append(PlaceCount(city_name, count))
+    if not countries:
+        return []
+    located = Photo.objects.visible_to(user).filter(place__isnull=False)
+    covers: dict[tuple[str, str], int] = {}
+    for pk, country_name, city_name in located.newest_first().values_list("pk", "place__country", "place__city")[:COVER_SCAN]:
+        covers.setdefault((country_name, city_name), pk)
+        covers.setdefault((country_name, ""), pk)
+    wanted = [(country.name, "") for country in countries.values()]
+    wanted += [(country.name, city.name) for country in countries.values() for city in country.cities]
+    if rare := [place for place in wanted if place not in covers]:
+        rare_places = Q()
+        for country_name, city_name in rare:
+            rare_places |= Q(place__country=country_name, **({"place__city": city_name} if city_name else {}))
+        for pk, country_name, city_name in located.filter(rare_places).newest_first().values_list(
+            "pk", "place__country", "place__city"
+        ):
+            covers.setdefault((country_name, city_name), pk)
+            covers.setdefault((country_name, ""), pk)
+    photos = Photo.objects.in_bulk(set(covers.values()))
     for country in countries.values():
+        country.cover = photos.get(covers.get((country.name, "")))
+        for city in country.cities:
+            city.cover = photos.get(covers.get((country.name, city.name)))
         country.cities.sort(key=lambda city: (-city.count, city.name))
     return sorted(countries.values(), key=lambda country: (-country.count, country.name))

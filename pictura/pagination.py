@@ -8,10 +8,14 @@ from django.db.models import Q
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def page_of(request, items) -> Page:
+def page_of(request, items, *, count: int | None = None) -> Page:
     """The page of ``items`` that ``?page=`` asks for, PICTURA_PHOTOS_PER_PAGE to a page; an
-    invalid or out-of-range number gives the nearest page rather than an error."""
-    return Paginator(items, settings.PICTURA_PHOTOS_PER_PAGE).get_page(request.GET.get("page"))
+    invalid or out-of-range number gives the nearest page rather than an error. ``count``, when
+    the caller keeps it, spares counting the items."""
+    paginator = Paginator(items, settings.PICTURA_PHOTOS_PER_PAGE)
+    if count is not None:
+        paginator.count = count  # a cached property: set, it is never computed
+    return paginator.get_page(request.GET.get("page"))
 
 
 @dataclass

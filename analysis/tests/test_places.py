@@ -6,6 +6,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from albums.models import ShareLink
+from analysis import selectors
 from analysis.models import PhotoAnalysis, PhotoPlace, PhotoTag
 from analysis.places import place_at
 from analysis.services import photo_locate
@@ -82,6 +83,13 @@ def test_places_page_countries_then_cities_with_counts_and_covers(owner_client, 
     assert "2 photos" in page and "1 photo" in page
     assert reverse("gallery:photo_thumbnail", args=[located[1].pk]) in page  # the newest in Arezzo
     assert "?tag=arezzo&amp;source=place" in page
+
+
+def test_places_beyond_the_newest_photos_get_their_covers_too(owner_client, located, monkeypatch):
+    monkeypatch.setattr(selectors, "COVER_SCAN", 1)  # only the newest located photo looked through
+    page = owner_client.get(reverse("analysis:places")).content.decode()
+    for cover in (located[1], located[2]):  # Arezzo's newest, Paris's only
+        assert reverse("gallery:photo_thumbnail", args=[cover.pk]) in page
 
 
 def test_trashed_photos_leave_the_places(owner_client, located):
