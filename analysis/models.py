@@ -274,7 +274,7 @@ class PersonQuerySet(models.QuerySet):
         live_faces = Face.objects.filter(person=OuterRef("pk"), photo__deleted_at__isnull=True)
         tallied = (
             PhotoTally.objects.since(None)
-            .filter(kind=PhotoTally.Kind.PERSON, key=Cast(OuterRef("pk"), models.CharField()))
+            .filter(owner=OuterRef("owner_id"), kind=PhotoTally.Kind.PERSON, key=Cast(OuterRef("pk"), models.CharField()))
             .values("photos")
         )
         return (

@@ -3,7 +3,6 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db.models import Q
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -91,12 +90,12 @@ def photos_page_of(request, photos) -> PhotosPage:
     # The page plus one row: whether there is more beyond it, without counting.
     if older := parse_photo_key(request.GET.get("older", "")):
         at, pk = older
-        rows = list(newest_first.filter(Q(sort_at__lt=at) | Q(sort_at=at, pk__lt=pk), sort_at__lte=at)[: size + 1])
+        rows = list(newest_first.older_than(at, pk)[: size + 1])
         if rows:
             return page(rows[:size], more_older=len(rows) > size, more_newer=True)
     elif newer := parse_photo_key(request.GET.get("newer", "")):
         at, pk = newer
-        rows = list(oldest_first.filter(Q(sort_at__gt=at) | Q(sort_at=at, pk__gt=pk), sort_at__gte=at)[: size + 1])
+        rows = list(oldest_first.newer_than(at, pk)[: size + 1])
         if rows:
             return page(rows[:size][::-1], more_older=True, more_newer=len(rows) > size)
     elif request.GET.get("oldest"):

@@ -10,10 +10,11 @@ document.addEventListener("DOMContentLoaded", async () => {
   }
   const response = await fetch(element.dataset.photosUrl, { credentials: "same-origin" });
   if (!response.ok) return;
-  const { photos } = await response.json();
+  const { scale, points } = await response.json(); // [id, latitude, longitude, id, ...] × scale
   const link = (template, id) => template.replace(/\/0\//, `/${id}/`);
   const clusters = L.markerClusterGroup({ showCoverageOnHover: false });
-  for (const [id, latitude, longitude, name] of photos) {
+  for (let i = 0; i < points.length; i += 3) {
+    const [id, latitude, longitude] = [points[i], points[i + 1] / scale, points[i + 2] / scale];
     const card = document.createElement("a");
     card.href = link(element.dataset.photoUrl, id);
     card.className = "map-card";
@@ -23,7 +24,7 @@ document.addEventListener("DOMContentLoaded", async () => {
     image.width = image.height = 120;
     image.loading = "lazy";
     const caption = document.createElement("span");
-    caption.textContent = name;
+    caption.textContent = "Open photo";
     card.append(image, caption);
     clusters.addLayer(
       L.circleMarker([latitude, longitude], { radius: 7, weight: 2, color: "#fff", fillColor: "#4f46e5", fillOpacity: 0.9 })
@@ -31,5 +32,5 @@ document.addEventListener("DOMContentLoaded", async () => {
     );
   }
   map.addLayer(clusters);
-  if (photos.length) map.fitBounds(clusters.getBounds(), { maxZoom: 13, padding: [30, 30] });
+  if (points.length) map.fitBounds(clusters.getBounds(), { maxZoom: 13, padding: [30, 30] });
 });
