@@ -17,8 +17,11 @@ def albums_of(photo_ids) -> set[int]:
 
 @contextmanager
 def refreshing_albums_of(photo_ids):
-    """Around a change to photos: afterwards, the albums they were or are in count again."""
+    """Around a change to photos: afterwards, the albums they were or are in count again. The
+    albums they are in are locked first, as an album's own changes lock it (saving it) before
+    the tallies: one order, no deadlock between a trash and an album change."""
     before = albums_of(photo_ids)
+    list(Album.objects.select_for_update().filter(pk__in=before).order_by("pk").values_list("pk", flat=True))
     yield
     Album.objects.filter(pk__in=before | albums_of(photo_ids)).refresh_figures()
 

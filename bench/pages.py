@@ -66,8 +66,9 @@ def run(database: str, photos: int, repeat: int, keep: bool = False):
     sys.path.insert(0, str(ROOT / "bench"))
     from throwaway import setup_throwaway_django
 
-    setup_throwaway_django(
-        database_url=postgres_url() if database == "postgres" else "", DJANGO_ALLOWED_HOSTS="testserver"
+    setup_throwaway_django(  # as in production: without DEBUG's bookkeeping of every query
+        database_url=postgres_url() if database == "postgres" else "", DJANGO_ALLOWED_HOSTS="testserver",
+        DJANGO_DEBUG="false",
     )
     from django.contrib.auth import get_user_model
     from django.test import Client
