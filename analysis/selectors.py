@@ -1,6 +1,7 @@
-"""Reads about tags that several pages share: search, the tags page, statistics."""
+"""Reads that several pages share: what search looks for, the places page."""
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, Subquery
 from django.db.models.lookups import IsNull
 
@@ -46,10 +47,21 @@ def photos_with_person(photos, person):
     return photos.filter(Exists(Face.objects.filter(photo=OuterRef("pk"), person=person)))
 
 
+def _worded(user, term: str) -> Q:
+    """The condition that a photo's title, file name or description contains the word. On
+    PostgreSQL a word of three letters or more is looked up in the trigram indexes (migration
+    gallery 0010) as a set of photos: going through the gallery's order then reads its index
+    alone, not every photo's row (EXPLAIN: 20,000 rows for a count of 1,000)."""
+    words = Q(title__icontains=term) | Q(original_filename__icontains=term) | Q(description__icontains=term)
+    if connection.vendor == "postgresql" and len(term) >= 3:
+        return Q(pk__in=Photo.objects.filter(words, owner=user).values("pk"))
+    return words
+
+
 def photos_matching_term(photos, user, term: str):
     """The user's ``photos`` whose tag is this word, that show someone whose name contains it
     (people the owner hid excepted), or whose title, file name or description contains it."""
-    matching = Q(title__icontains=term) | Q(original_filename__icontains=term) | Q(description__icontains=term)
+    matching = _worded(user, term)
     if tag_id := _tag_id(term):
         matching |= _carrying(user, tag_id)
     named = Person.objects.of(user).filter(name__icontains=term, hidden=False).values_list("pk", flat=True)

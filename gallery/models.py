@@ -152,6 +152,9 @@ class Photo(models.Model):
                 name="photo_owner_visible_sort_idx",
             ),
             models.Index(fields=["deleted_at"], condition=Q(deleted_at__isnull=False), name="photo_trash_idx"),
+            models.Index(
+                fields=["owner", "-deleted_at", "-id"], condition=Q(deleted_at__isnull=False), name="photo_owner_trash_idx"
+            ),
             # Everything the map needs, in the index: it reads no row of the table.
             models.Index(
                 fields=["owner", "id", "latitude", "longitude"],

@@ -152,7 +152,7 @@ def photo_delete(request, pk):
 @require_GET
 def trash(request):
     photos = Photo.objects.in_trash_of(request.user).order_by("-deleted_at", "-id")
-    page = page_of(request, photos)
+    page = page_of(request, photos, count=Library.of(request.user.pk).trashed)
     return render(request, "gallery/trash.html", {"page": page, "trash_days": settings.PICTURA_TRASH_DAYS})
 
 
