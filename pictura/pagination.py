@@ -1,8 +1,10 @@
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from itertools import groupby
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.utils import timezone
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -31,6 +33,13 @@ class PhotosPage:
 
     def __iter__(self):
         return iter(self.object_list)
+
+    def by_month(self) -> list[tuple[date, list]]:
+        """The page's photos in runs of one month (taken, or uploaded when that is unknown)."""
+        def month_of(photo):
+            return timezone.localtime(photo.sort_at).date().replace(day=1)
+
+        return [(month, list(photos)) for month, photos in groupby(self.object_list, key=month_of)]
 
     def __len__(self):
         return len(self.object_list)
@@ -61,14 +70,28 @@ def parse_photo_key(key: str) -> tuple[datetime, int] | None:
         return None
 
 
+def month_edge(value: str) -> tuple[datetime, int] | None:
+    """Where the photos of a month ("2024-07") begin in the newest-first order: just older than
+    the first instant of the month after it, in the site's time zone."""
+    try:
+        year, month = (int(part) for part in value.split("-"))
+        following = date(year + month // 12, month % 12 + 1, 1) if 1 <= month <= 12 else None
+    except (ValueError, OverflowError):
+        return None
+    if following is None:
+        return None
+    return timezone.make_aware(datetime.combine(following, datetime.min.time())), 0
+
+
 def photos_page_of(request, photos) -> PhotosPage:
-    """The page of ``photos`` (any Photo queryset) that ``?older=``, ``?newer=`` or
-    ``?oldest=1`` asks for; anything else, or a key that leads nowhere, gives the newest page."""
+    """The page of ``photos`` (any Photo queryset) that ``?older=``, ``?newer=``, ``?oldest=1``
+    or ``?month=YYYY-MM`` (the month's newest photo first) asks for; anything else, or a key that
+    leads nowhere, gives the newest page."""
     size = settings.PICTURA_PHOTOS_PER_PAGE
     newest_first = photos.order_by("-sort_at", "-pk")
     oldest_first = photos.order_by("sort_at", "pk")
     query = request.GET.copy()
-    for name in ("older", "newer", "oldest", "page"):
+    for name in ("older", "newer", "oldest", "month", "page"):
         query.pop(name, None)
 
     def link(**edge) -> str:
@@ -88,7 +111,7 @@ def photos_page_of(request, photos) -> PhotosPage:
         )
 
     # The page plus one row: whether there is more beyond it, without counting.
-    if older := parse_photo_key(request.GET.get("older", "")):
+    if older := parse_photo_key(request.GET.get("older", "")) or month_edge(request.GET.get("month", "")):
         at, pk = older
         rows = list(newest_first.older_than(at, pk)[: size + 1])
         if rows:

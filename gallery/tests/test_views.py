@@ -1,4 +1,4 @@
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -101,6 +101,29 @@ def test_gallery_pages_walk_older_and_back_by_the_edge_photos(owner_client, owne
     for nonsense in ("older=nonsense", "newer=1.2.3", "older=99999999999999999999999.1", "page=7"):
         page = owner_client.get(url("index") + "?" + nonsense).context["page"]
         assert list(page.object_list) == newest_first[0:2] and not page.has_previous
+
+
+def test_the_gallery_is_grouped_by_month_and_jumps_to_one(owner_client, owner, settings):
+    settings.PICTURA_PHOTOS_PER_PAGE = 3
+    at = [datetime(2024, 7, 20, tzinfo=UTC), datetime(2024, 7, 2, tzinfo=UTC),
+          datetime(2024, 5, 31, 23, tzinfo=UTC), datetime(2023, 12, 25, tzinfo=UTC)]
+    photos = [photo_row(owner, sort_at=moment) for moment in at]
+
+    first = owner_client.get(url("index"))
+    assert [(month, list(shown)) for month, shown in first.context["page"].by_month()] == [
+        (date(2024, 7, 1), photos[0:2]), (date(2024, 5, 1), photos[2:3])
+    ]
+    html = first.content.decode()
+    assert html.index("July 2024") < html.index("May 2024") and "December 2023" not in html
+    assert 'type="month"' in html
+
+    jumped = owner_client.get(url("index"), {"month": "2024-06"}).context["page"]  # no photo in June
+    assert list(jumped.object_list) == photos[2:4] and jumped.has_previous
+    assert "month=" not in jumped.older + jumped.newer  # the links go on from the photos shown
+    assert list(owner_client.get(url("index"), {"month": "2023-12"}).context["page"].object_list) == photos[3:4]
+    for nonsense in ("2024-13", "2024", "x-y", "99999-01", "0-01"):
+        page = owner_client.get(url("index"), {"month": nonsense}).context["page"]
+        assert list(page.object_list) == photos[0:3], nonsense
 
 
 def test_a_page_whose_edge_photo_was_deleted_still_follows_on(owner_client, owner, settings):
