@@ -4,8 +4,31 @@ from django.db.models import Count
 from gallery.admin import PhotoAdmin
 from gallery.models import Photo
 
+from . import tallies
 from .models import HiddenContent, PhotoAnalysis, PhotoTag, PhotoToReview, Tag
 from .services import photos_queue_analysis, photos_set_moderation
+
+
+class KeepsTallies:
+    """Edits in the admin change photos' tags, state or dates like the services do: the tallies
+    follow them (analysis/tallies.py)."""
+
+    @staticmethod
+    def photo_id_of(obj) -> int | None:
+        return obj.photo_id
+
+    def save_model(self, request, obj, form, change):
+        photo_id = self.photo_id_of(obj)  # None for a new photo: counted as it is created
+        with tallies.tracking([photo_id] if photo_id else []):
+            super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        with tallies.tracking([self.photo_id_of(obj)]):
+            super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        with tallies.tracking([self.photo_id_of(obj) for obj in queryset]):
+            super().delete_queryset(request, queryset)
 
 
 class AnalysisInline(admin.StackedInline):
@@ -23,8 +46,12 @@ class AnalysisInline(admin.StackedInline):
         return False
 
 
-class AnalysedPhotoAdmin(PhotoAdmin):
+class AnalysedPhotoAdmin(KeepsTallies, PhotoAdmin):
     """The photo admin with what analysis knows: state, moderation, tags, and the actions."""
+
+    @staticmethod
+    def photo_id_of(photo) -> int | None:
+        return photo.pk
 
     list_display = [*PhotoAdmin.list_display[:3], "analysis_state", "moderation_state", *PhotoAdmin.list_display[3:]]
     list_filter = ["analysis__moderation", "analysis__state", *PhotoAdmin.list_filter]
@@ -78,7 +105,7 @@ class TagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhotoTag)
-class PhotoTagAdmin(admin.ModelAdmin):
+class PhotoTagAdmin(KeepsTallies, admin.ModelAdmin):
     list_display = ["photo", "tag", "source", "confidence"]
     list_filter = ["source"]
     search_fields = ["tag__name"]
@@ -86,7 +113,7 @@ class PhotoTagAdmin(admin.ModelAdmin):
 
 
 @admin.register(PhotoAnalysis)
-class PhotoAnalysisAdmin(admin.ModelAdmin):
+class PhotoAnalysisAdmin(KeepsTallies, admin.ModelAdmin):
     list_display = ["photo", "state", "tagger", "attempts", "moderation", "finished_at"]
     list_filter = ["state", "tagger", "moderation"]
     search_fields = ["photo__original_filename", "photo__title", "last_error"]

@@ -47,10 +47,11 @@ def tally_new_photo(sender, instance, created, raw=False, **kwargs):
 
 @receiver(pre_delete, sender=Photo, dispatch_uid="analysis-tallies-photo-deleted")
 def untally_deleted_photo(sender, instance, **kwargs):
-    """A photo deleted outside the trash (by the admin, with its owner's account) stops counting;
-    one in the trash counts for nothing already."""
-    if not instance.in_trash:
-        tallies.add(tallies.Facts().minus(tallies.facts_of([instance.pk])))
+    """A photo deleted outside the trash (by the admin, with its owner's account) stops counting
+    (for what no tracking around the deletion follows); one in the trash counts for nothing
+    already."""
+    if not instance.in_trash and (kinds := tallies.untracked_kinds(instance.pk)):
+        tallies.add(tallies.Facts().minus(tallies.facts_of([instance.pk], kinds)))
 
 
 @receiver(pre_delete, sender=Album, dispatch_uid="analysis-tallies-album-deleted")

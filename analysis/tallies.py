@@ -178,6 +178,12 @@ def tracking(photo_ids: Iterable[int], kinds=EVERY_KIND):
             add(facts_of(ids, group).minus(before[group]))
 
 
+def untracked_kinds(photo_id: int) -> frozenset:
+    """The kinds no tracking around the current code follows for this photo."""
+    outer = _tracked.get()
+    return frozenset(kind for kind in EVERY_KIND if (photo_id, kind) not in outer)
+
+
 def forget_key(kind: str, key) -> None:
     """An album, person or tag deleted: its rows go (what it counted no longer exists)."""
     PhotoTally.objects.filter(kind=kind, key=str(key)).delete()

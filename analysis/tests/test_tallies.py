@@ -10,7 +10,7 @@ from django.urls import reverse
 from albums import services as albums
 from albums.models import Album
 from analysis import tallies
-from analysis.models import PhotoTally
+from analysis.models import PhotoTag, PhotoTally, Tag
 from analysis.services import photo_add_manual_tags, photo_analyse, photos_mark_for_analysis
 from analysis.taggers import Label, TaggerResult
 from gallery.models import Photo
@@ -133,3 +133,20 @@ def test_recount_reports_drift_and_mends_it(owner, stranger, add_photos):
     out = io.StringIO()
     call_command("recount", stdout=out)
     assert out.getvalue().strip() == "No drift."
+
+
+def test_edits_in_the_admin_keep_the_tallies(admin_client, owner, owner_client, add_photos):
+    kept, removed = add_photos(owner, 2)
+    dog = Tag.objects.create(name="dog")
+    added = admin_client.post(
+        "/admin/analysis/phototag/add/", {"photo": kept.pk, "tag": dog.pk, "source": "manual", "confidence": 90}
+    )
+    assert added.status_code == 302
+    assert tags_page(owner_client) == [("dog", 1)]
+    link = PhotoTag.objects.get(photo=kept)
+    assert admin_client.post(f"/admin/analysis/phototag/{link.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert tags_page(owner_client) == []
+    assert admin_client.post(f"/admin/gallery/photo/{removed.pk}/delete/", {"post": "yes"}).status_code == 302
+    assert not Photo.objects.filter(pk=removed.pk).exists()
+    assert PhotoTally.objects.of(owner).sums(Kind.UPLOADED) == {"": 1}
+    assert_kept_right(owner)
