@@ -52,7 +52,9 @@ class SearchForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["album"].queryset = user.albums.to_choose_from()
-        self.fields["people"].queryset = Person.objects.of(user).filter(hidden=False).exclude(name="").order_by("name")
+        self.fields["people"].queryset = (
+            Person.objects.of(user).filter(hidden=False).exclude(name="").order_by("name").to_choose_from()
+        )
         if not self.fields["people"].queryset.exists():
             del self.fields["people"]  # nobody named yet: nothing to choose from
         self.user = user
@@ -102,7 +104,9 @@ class PersonMergeForm(forms.Form):
 
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["into"].queryset = Person.objects.of(person.owner).exclude(pk=person.pk).exclude(name="").order_by("name")
+        self.fields["into"].queryset = (
+            Person.objects.of(person.owner).exclude(pk=person.pk).exclude(name="").order_by("name").to_choose_from()
+        )
 
 
 class FaceMoveForm(forms.Form):
@@ -114,7 +118,7 @@ class FaceMoveForm(forms.Form):
 
     def __init__(self, *args, owner, exclude=None, **kwargs):
         super().__init__(*args, **kwargs)
-        people = Person.objects.of(owner).exclude(name="").order_by("name")
+        people = Person.objects.of(owner).exclude(name="").order_by("name").to_choose_from()
         self.fields["to"].queryset = people.exclude(pk=exclude.pk) if exclude else people
 
     def clean_name(self):

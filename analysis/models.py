@@ -268,6 +268,10 @@ class PersonQuerySet(models.QuerySet):
     def of(self, user):
         return self.filter(owner=user)
 
+    def to_choose_from(self):
+        """Just what a list of people to pick from shows: not the faces' mean description."""
+        return self.only("id", "name", "owner_id")
+
     def with_photos(self):
         """People shown on photos outside the trash, with ``photo_count`` (from the tallies) and
         ``cover_face_id`` (their sharpest face), biggest first, the named before the unnamed."""
