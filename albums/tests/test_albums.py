@@ -161,6 +161,7 @@ def count_queries(client, path) -> int:
     return len(queries)
 
 
+@pytest.mark.slow  # many photos made on purpose
 def test_album_list_and_page_query_counts_do_not_grow_with_photos(owner_client, owner, add_photos):
     albums = [Album.objects.create(owner=owner, title=f"A{i}") for i in range(3)]
 

@@ -4,6 +4,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from analysis.taggers import EXTRA_REQUIREMENTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -58,6 +60,7 @@ def test_requirements_txt_has_none_of_the_local_tagger_s_packages():
     assert "-r requirements.txt" in (ROOT / "requirements-local-tagger.txt").read_text()
 
 
+@pytest.mark.slow  # a subprocess with the packages hidden
 def test_the_site_runs_without_them_and_says_what_the_local_tagger_lacks():
     assert "analysis.W001" not in lean_run("rekognition")
     assert "analysis.W001" in lean_run("local")

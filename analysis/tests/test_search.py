@@ -113,6 +113,7 @@ def test_trash_is_not_searched(owner_client, owner, add_photos):
     assert found(owner_client, tag="dog") == set()
 
 
+@pytest.mark.slow  # many photos made on purpose
 def test_query_count_does_not_grow_with_results(owner_client, owner, add_photos):
     def add(n):
         for photo in add_photos(owner, n):

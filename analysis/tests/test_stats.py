@@ -106,6 +106,7 @@ def count_queries(client, url) -> int:
     return len(queries)
 
 
+@pytest.mark.slow  # many photos made on purpose
 @pytest.mark.parametrize("url_name", ["analysis:stats_data", "analysis:stats"])
 def test_query_count_is_the_same_for_10_and_1000_photos(owner_client, owner, url_name):
     album = Album.objects.create(owner=owner, title="All")

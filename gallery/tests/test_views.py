@@ -141,6 +141,7 @@ def count_queries(client, path) -> int:
     return len(queries)
 
 
+@pytest.mark.slow  # many photos made on purpose
 def test_gallery_query_count_does_not_grow_with_photos(owner_client, owner):
     def add(n, start):
         for i in range(start, start + n):

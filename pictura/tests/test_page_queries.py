@@ -25,6 +25,7 @@ def queries_per_page(user) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.slow  # a thousand photos filled
 @pytest.mark.django_db
 def test_every_page_asks_as_many_queries_for_1000_photos_as_for_10():
     small, large, other = (
@@ -54,6 +55,7 @@ def queries_to_upload_trash_and_restore(user) -> list[int]:
     return counts
 
 
+@pytest.mark.slow  # a thousand photos filled
 @pytest.mark.django_db
 def test_an_upload_and_the_trash_ask_as_many_queries_in_a_library_of_1000_as_of_10(media_root):
     small, large = (
