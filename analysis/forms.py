@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from gallery.models import Photo
+from pictura.choices import ListedChoiceField, ListedMultipleChoiceField
 
 from . import selectors
 from .models import Person
@@ -35,11 +36,11 @@ def start_of(day: date) -> datetime:
 class SearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
     tag = TagListField(label="Tags", help_text="All must match, comma-separated.")
-    people = forms.ModelMultipleChoiceField(
+    people = ListedMultipleChoiceField(
         queryset=None, required=False, label="People", help_text="Photos with all of them.",
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
-    album = forms.ModelChoiceField(queryset=None, required=False, empty_label="Any album")
+    album = ListedChoiceField(queryset=None, required=False, empty_label="Any album")
     taken_from = forms.DateField(required=False, label="Taken from", widget=forms.DateInput(attrs={"type": "date"}))
     taken_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.ChoiceField(
@@ -55,7 +56,7 @@ class SearchForm(forms.Form):
         self.fields["people"].queryset = (
             Person.objects.of(user).filter(hidden=False).exclude(name="").order_by("name").to_choose_from()
         )
-        if not self.fields["people"].queryset.exists():
+        if not self.fields["people"].queryset:  # read here once: the list the field then shows
             del self.fields["people"]  # nobody named yet: nothing to choose from
         self.user = user
 

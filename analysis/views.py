@@ -55,7 +55,7 @@ def search(request):
         # Counted no further than a page can say: "1,000+" costs as little in any library.
         "found": results[: FOUND_COUNT_LIMIT + 1].count() if results is not None else 0,
         "found_limit": FOUND_COUNT_LIMIT,
-        "target_albums": request.user.albums.to_choose_from(),
+        "target_albums": form.fields["album"].queryset,  # one list for the form and the selection bar
     }
     return render(request, "analysis/search.html", ctx)
 
