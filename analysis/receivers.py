@@ -41,8 +41,11 @@ def photos_changing_in_tallies(sender, photo_ids, **kwargs):
 
 @receiver(post_save, sender=Photo, dispatch_uid="analysis-tallies-new-photo")
 def tally_new_photo(sender, instance, created, raw=False, **kwargs):
+    """A new photo counts as uploaded, by its camera and as not analysed yet: nothing else is
+    recorded about it at this point (its tags, albums, faces and place come with their own
+    tracked changes), so only its own row is read."""
     if created and not raw:
-        tallies.add(tallies.facts_of([instance.pk]))
+        tallies.add(tallies.facts_of([instance.pk], tallies.PHOTO_KINDS))
 
 
 @receiver(pre_delete, sender=Photo, dispatch_uid="analysis-tallies-photo-deleted")

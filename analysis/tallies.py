@@ -24,6 +24,8 @@ from .models import Face, PhotoAnalysis, PhotoPlace, PhotoTag, PhotoTally
 Kind = PhotoTally.Kind
 EVERY_KIND = frozenset(Kind)
 TAG_KINDS = frozenset({Kind.TAG, Kind.AUTOMATIC_TAG, Kind.SOURCE})
+# The kinds read from the photo's own row (and its analysis).
+PHOTO_KINDS = frozenset({Kind.UPLOADED, Kind.CAMERA, Kind.ANALYSIS})
 AUTOMATIC_SOURCES = frozenset({PhotoTag.Source.REKOGNITION, PhotoTag.Source.LOCAL})
 # What the statistics show of an analysis: running and waiting are the same "waiting".
 ANALYSIS_STATES = {
