@@ -113,11 +113,12 @@ def places_of(user) -> list[PlaceCount]:
         rare_places = Q()
         for country_name, city_name in rare:
             rare_places |= Q(place__country=country_name, **({"place__city": city_name} if city_name else {}))
-        for pk, country_name, city_name in located.filter(rare_places).newest_first().values_list(
-            "pk", "place__country", "place__city"
-        ):
+        newest_first = located.filter(rare_places).newest_first().values_list("pk", "place__country", "place__city")
+        for pk, country_name, city_name in newest_first.iterator():
             covers.setdefault((country_name, city_name), pk)
             covers.setdefault((country_name, ""), pk)
+            if all(place in covers for place in rare):
+                break  # each place's newest photo comes first: the rest of them is not read
     photos = Photo.objects.in_bulk(set(covers.values()))
     for country in countries.values():
         country.cover = photos.get(covers.get((country.name, "")))

@@ -89,11 +89,12 @@ def tally_statistics(tallies, range_key: str = DEFAULT_RANGE, *, tag_kind=Kind.T
     }
     if albums is not None:
         per_album = sums.get(Kind.ALBUM, {})
-        titles = {str(pk): title for pk, title in albums.filter(pk__in=list(per_album)).values_list("pk", "title")}
+        titles = {str(pk): title for pk, title in albums.values_list("pk", "title")}
         charts["photos_per_album"] = chart(*_columns(top(per_album, titles)))
     if people is not None:
         per_person = sums.get(Kind.PERSON, {})
-        named = people.filter(pk__in=list(per_person), hidden=False).exclude(name="").values_list("pk", "name")
+        # The named are few; the tallies also count every unnamed group, which may be thousands.
+        named = people.filter(hidden=False).exclude(name="").values_list("pk", "name")
         charts["people"] = chart(*_columns(top(per_person, {str(pk): name for pk, name in named})))
     return charts
 
