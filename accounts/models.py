@@ -2,6 +2,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from audit.services import Action, audit_record
+
 
 class User(AbstractUser):
     """Pictura's user. Custom from day one so later fields (OIDC subject) need no swap."""
@@ -26,6 +28,29 @@ class User(AbstractUser):
     )
 
     objects = UserManager()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user._loaded_email = user.__dict__.get("email")  # to tell a change of address at save
+        return user
+
+    def save(self, *args, **kwargs):
+        """Saves, and records in the audit trail an account made, a password set or an address
+        changed, by whichever path (profile, admin, single sign-on, a command)."""
+        creating = self._state.adding
+        password_set = self._password is not None  # Django's marker of set_password() since loading
+        previous_email = getattr(self, "_loaded_email", None)
+        super().save(*args, **kwargs)
+        if creating:
+            audit_record(Action.ACCOUNT_CREATED, account=self, target=self.username)
+        else:
+            if password_set:
+                audit_record(Action.PASSWORD_CHANGED, account=self, target=self.username)
+            if previous_email is not None and previous_email.lower() != self.email.lower():
+                audit_record(Action.EMAIL_CHANGED, account=self, target=self.username,
+                             details={"from": previous_email, "to": self.email})
+        self._loaded_email = self.email
 
     @property
     def quota_bytes(self) -> int | None:

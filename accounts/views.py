@@ -14,6 +14,7 @@ from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
 from analysis.models import Face, Person
 from analysis.people import user_set_face_recognition
+from audit.models import AuditEntry
 from gallery.models import Library
 from pictura.forms_feedback import safe_next_url
 
@@ -78,12 +79,16 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "accounts/locked_out.html", context, status=429)
 
 
+PROFILE_ACTIVITY_ENTRIES = 8
+
+
 @login_required
 def profile(request):
     ctx = {
         "library": Library.of(request.user.pk),
         "faces": Face.objects.of(request.user).count(),
         "people": Person.objects.of(request.user).exclude(name="").count(),
+        "activity": AuditEntry.objects.concerning(request.user)[:PROFILE_ACTIVITY_ENTRIES],
     }
     return render(request, "accounts/profile.html", ctx)
 

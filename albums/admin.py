@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin_mixins import RecordsDeletions
+
 from .models import Album, AlbumPhoto, ShareLink
 
 
@@ -10,7 +12,7 @@ class AlbumPhotoInline(admin.TabularInline):
 
 
 @admin.register(Album)
-class AlbumAdmin(admin.ModelAdmin):
+class AlbumAdmin(RecordsDeletions, admin.ModelAdmin):
     list_display = ["title", "owner", "created_at", "updated_at"]
     search_fields = ["title", "owner__username"]
     raw_id_fields = ["owner", "cover"]
@@ -18,7 +20,7 @@ class AlbumAdmin(admin.ModelAdmin):
 
 
 @admin.register(ShareLink)
-class ShareLinkAdmin(admin.ModelAdmin):
+class ShareLinkAdmin(RecordsDeletions, admin.ModelAdmin):
     list_display = ["__str__", "owner", "created_at", "expires_at", "revoked_at", "view_count"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "include_location"]
     search_fields = ["owner__username", "token"]

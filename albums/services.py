@@ -6,6 +6,7 @@ from pathlib import PurePath
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import Action, audit_record
 from gallery.models import Photo
 from gallery.services import photos_move_to_trash, queue_shareable_originals
 from gallery.signals import changing_photos
@@ -165,7 +166,20 @@ def share_link_create(*, owner, photo=None, album=None, expires_on=None, include
     )
     if not include_location:
         queue_shareable_originals(link.target_photos().filter(shareable_original="").values_list("pk", flat=True))
+    audit_record(Action.SHARE_LINK_CREATED, account=owner, target=_described(link),
+                 details={"link": link.pk, "expires_at": expires_at.isoformat() if expires_at else None,
+                          "include_location": include_location})
     return link
+
+
+def share_link_revoke(*, link: ShareLink) -> None:
+    link.revoke()
+    audit_record(Action.SHARE_LINK_REVOKED, account=link.owner, target=_described(link), details={"link": link.pk})
+
+
+def _described(link: ShareLink) -> str:
+    kind, target = ("photo", link.photo) if link.photo_id else ("album", link.album)
+    return f"link {link.pk} to {kind} {target.pk}: {target}"
 
 
 def add_uploaded_batch_to_album(*, owner, value, uploaded, duplicates) -> None:

@@ -56,7 +56,7 @@ def shared_links(request):
 @require_POST
 def share_revoke(request, pk):
     link = get_object_or_404(ShareLink.objects.owned_by(request.user), pk=pk)
-    link.revoke()
+    services.share_link_revoke(link=link)
     messages.success(request, "The link was revoked: it shows nothing any more.")
     return redirect(posted_next_url(request, reverse("sharing:links")))
 

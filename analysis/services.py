@@ -3,6 +3,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from audit.services import Action, audit_record_each
 from gallery.models import Photo
 from gallery.services import StorageUnavailable
 from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
@@ -205,7 +206,8 @@ def photos_set_moderation(photos, moderation: str) -> int:
     """A moderator's decision about each photo of the queryset; returns how many. Hiding also
     remembers the content, so that uploading it again does not bring it back; approving
     forgets it."""
-    rows = dict(photos.values_list("pk", "sha256"))
+    photos = list(photos.select_related(None).select_related("owner").only("pk", "sha256", "title", "original_filename", "owner"))
+    rows = {photo.pk: photo.sha256 for photo in photos}
     with tallies.tracking(rows, ANALYSIS_TALLY):
         PhotoAnalysis.objects.bulk_create(
             [PhotoAnalysis(photo_id=pk, state=PhotoAnalysis.State.DONE) for pk in rows], ignore_conflicts=True
@@ -215,4 +217,8 @@ def photos_set_moderation(photos, moderation: str) -> int:
             HiddenContent.objects.bulk_create([HiddenContent(sha256=h) for h in set(rows.values())], ignore_conflicts=True)
         elif moderation == PhotoAnalysis.Moderation.APPROVED:
             HiddenContent.objects.filter(sha256__in=rows.values()).delete()
+        audit_record_each(
+            Action.MODERATION_HIDDEN if moderation == PhotoAnalysis.Moderation.HIDDEN else Action.MODERATION_APPROVED,
+            [(photo.owner, f"photo {photo.pk}: {photo}", {"photo": photo.pk}) for photo in photos],
+        )
     return count

@@ -5,13 +5,15 @@ from django.shortcuts import get_object_or_404
 from django.urls import re_path, reverse
 from django.utils.html import format_html
 
+from audit.admin_mixins import RecordsDeletions
+
 from . import services
 from .files import stored_file_response
 from .models import Photo
 
 
 @admin.register(Photo)
-class PhotoAdmin(admin.ModelAdmin):
+class PhotoAdmin(RecordsDeletions, admin.ModelAdmin):
     """Photos as files and rows. The analysis app registers its extension of this class, with
     tags, analysis state and the moderation actions, in its place."""
 
@@ -75,6 +77,7 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description="Delete for good, with their files", permissions=["delete"])
     def delete_for_good(self, request, queryset):
+        self.log_deletions(request, queryset)
         deleted, _, failures = services.photos_delete_for_good(queryset)
         self.message_user(request, f"Deleted {deleted} photo(s) and their files.", messages.SUCCESS)
         if failures:

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "gallery",
     "albums",
     "analysis",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -94,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.context.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -411,6 +413,14 @@ CELERY_BEAT_SCHEDULE = {
         ("forgotten-faces", "analysis.tasks.forget_faces_left_behind"),
     ]
 }
+
+CELERY_BEAT_SCHEDULE["delete-expired-audit-entries"] = {
+    "task": "audit.tasks.delete_expired_audit_entries", "schedule": 3600, "options": {"expires": 3600},
+}
+
+# --- Audit trail ----------------------------------------------------------------------------------
+# How long the record of sign-ins, share links, moderation decisions and deletions is kept.
+PICTURA_AUDIT_DAYS = env_int("PICTURA_AUDIT_DAYS", 365, minimum=1)
 
 # /health answers within this, whatever hangs (pictura/health.py); the load balancer's timeout is 5 s.
 PICTURA_HEALTH_TIMEOUT_SECONDS = env_int("PICTURA_HEALTH_TIMEOUT_SECONDS", 2, minimum=1)
