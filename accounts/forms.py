@@ -22,3 +22,16 @@ class RegistrationForm(UserCreationForm):
                 code="duplicate_email",
             )
         return email
+
+
+class NotificationSettingsForm(forms.ModelForm):
+    """Which emails the person gets; the moderation digest is for staff only."""
+
+    class Meta:
+        model = User
+        fields = ("notify_analysis_failed", "notify_link_expiring", "notify_moderation")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.is_staff:
+            del self.fields["notify_moderation"]

@@ -27,6 +27,19 @@ class User(AbstractUser):
         default=True, help_text="Find faces in this user's photos and group them into people."
     )
 
+    # Which emails the person gets (the profile page; a link in each email turns its kind off).
+    notify_analysis_failed = models.BooleanField(
+        "photos that could not be tagged", default=True,
+        help_text="An hourly summary when analysing some of your photos failed for good.",
+    )
+    notify_link_expiring = models.BooleanField(
+        "share links about to expire", default=True, help_text="Three days before one of your share links stops working.",
+    )
+    notify_moderation = models.BooleanField(
+        "photos flagged for review", default=True,
+        help_text="Staff only: an hourly summary of photos that moderation flagged.",
+    )
+
     objects = UserManager()
 
     @classmethod
@@ -70,3 +83,25 @@ class User(AbstractUser):
                 violation_error_message="An account with this email address already exists.",
             ),
         ]
+
+
+class Notification(models.Model):
+    """That ``recipient`` was emailed about one thing (a photo, a link): each is told once, and
+    the time lets a digest wait an hour after the last one."""
+
+    class Kind(models.TextChoices):
+        ANALYSIS_FAILED = "analysis_failed", "Photos that could not be tagged"
+        LINK_EXPIRING = "link_expiring", "Share links about to expire"
+        MODERATION = "moderation", "Photos flagged for review"
+
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    about = models.BigIntegerField(help_text="The id of the photo or share link.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["recipient", "kind", "about"], name="notification_once")]
+        indexes = [models.Index(fields=["recipient", "kind", "-sent_at"], name="notification_last_idx")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} #{self.about} to {self.recipient_id}"

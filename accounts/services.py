@@ -34,10 +34,10 @@ def email_verification_send(*, user: User, site_url: str) -> None:
     )
 
 
-def send_email_after_commit(*, to: str, subject: str, text: str, html: str = "") -> None:
+def send_email_after_commit(*, to: str, subject: str, text: str, html: str = "", headers: dict | None = None) -> None:
     # robust: a mail server that cannot be reached is logged, never turned into an error page.
     transaction.on_commit(
-        lambda: send_email.delay(to=to, subject=subject, text=text, html=html), robust=True
+        lambda: send_email.delay(to=to, subject=subject, text=text, html=html, headers=headers), robust=True
     )
 
 

@@ -12,6 +12,8 @@ urlpatterns = [
     path("password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("profile/", views.profile, name="profile"),
     path("profile/face-recognition/", views.face_recognition, name="face_recognition"),
+    path("profile/notifications/", views.notification_settings, name="notification_settings"),
+    path("unsubscribe/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
     path("email/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("email/send-link/", views.send_verification, name="send_verification"),
 ]

@@ -8,7 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView
 
@@ -20,7 +21,8 @@ from pictura.forms_feedback import safe_next_url
 
 from . import services
 from .auth import provider_logout_url
-from .forms import RegistrationForm
+from .forms import NotificationSettingsForm, RegistrationForm
+from .notifications import unsubscribe, unsubscribe_claim
 
 
 def _registrations_rate(group, request):
@@ -89,6 +91,7 @@ def profile(request):
         "faces": Face.objects.of(request.user).count(),
         "people": Person.objects.of(request.user).exclude(name="").count(),
         "activity": AuditEntry.objects.concerning(request.user)[:PROFILE_ACTIVITY_ENTRIES],
+        "notification_form": NotificationSettingsForm(instance=request.user),
     }
     return render(request, "accounts/profile.html", ctx)
 
@@ -105,6 +108,29 @@ def face_recognition(request):
         else:
             messages.success(request, "Face recognition is off: your faces, their pictures and your people are being deleted.")
     return redirect(reverse("accounts:profile") + "#faces")
+
+
+@login_required
+@require_POST
+def notification_settings(request):
+    form = NotificationSettingsForm(request.POST, instance=request.user)
+    if form.is_valid():  # checkboxes: nothing to get wrong
+        form.save()
+        messages.success(request, "Your email settings were saved.")
+    return redirect(reverse("accounts:profile") + "#notifications")
+
+
+@csrf_exempt  # mail programs' one-click POST (RFC 8058) carries no CSRF token; the signature is the proof
+@require_http_methods(["GET", "POST"])
+def unsubscribe_view(request, token):
+    """The link in every notification email: GET asks (link checkers and previews open links
+    without anyone clicking), POST turns that kind of email off, signed in or not."""
+    claim = unsubscribe(token) if request.method == "POST" else unsubscribe_claim(token)
+    if claim is None:
+        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
+    user, digest = claim
+    return render(request, "accounts/unsubscribe.html", {
+        "token": token, "label": digest.label, "email": user.email, "done": request.method == "POST"})
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -1,4 +1,5 @@
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
@@ -94,6 +95,11 @@ class ShareLinkQuerySet(models.QuerySet):
     def owned_by(self, user):
         return self.filter(owner=user)
 
+    def expiring_within(self, period):
+        """Links still working that stop within ``period`` from now."""
+        now = timezone.now()
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now, expires_at__lte=now + period)
+
     def not_revoked(self):
         return self.filter(revoked_at__isnull=True)
 
@@ -141,6 +147,11 @@ class ShareLink(models.Model):
     @property
     def target(self):
         return self.photo or self.album
+
+    @property
+    def last_day(self):
+        """The last day the link works (it expires at the midnight that ends it)."""
+        return timezone.localtime(self.expires_at - timedelta(microseconds=1)).date() if self.expires_at else None
 
     @property
     def status(self) -> str:

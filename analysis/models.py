@@ -75,6 +75,10 @@ class PhotoTag(models.Model):
 
 
 class PhotoAnalysisQuerySet(models.QuerySet):
+    def failed_since(self, moment):
+        """Analyses that failed for good at ``moment`` or later, of photos outside the trash."""
+        return self.filter(state=PhotoAnalysis.State.FAILED, finished_at__gte=moment, photo__deleted_at__isnull=True)
+
     def flagged(self):
         return self.filter(moderation=PhotoAnalysis.Moderation.FLAGGED)
 
@@ -133,6 +137,7 @@ class PhotoAnalysis(models.Model):
         verbose_name_plural = "photo analyses"
         indexes = [
             models.Index(fields=["due_at"], condition=models.Q(state__in=["pending", "running"]), name="analysis_due_idx"),
+            models.Index(fields=["finished_at"], condition=models.Q(state="failed"), name="analysis_failed_idx"),
         ]
 
     def __str__(self):

@@ -14,9 +14,9 @@ def analyse_photo(photo_id: int, tagger_name: str | None = None) -> None:
 
 
 @shared_task
-def requeue_due_analyses() -> None:
-    """Run by Celery beat: analyses whose message was lost are queued again."""
-    analyses_requeue_due()
+def requeue_due_analyses() -> int:
+    """Run by Celery beat: analyses whose message was lost are queued again; returns how many."""
+    return analyses_requeue_due()
 
 
 @shared_task

@@ -23,9 +23,9 @@ def generate_renditions(photo_id: int) -> None:
 
 
 @shared_task
-def requeue_due_renditions() -> None:
-    """Run by Celery beat: renditions whose message was lost are queued again."""
-    renditions_requeue_due()
+def requeue_due_renditions() -> int:
+    """Run by Celery beat: renditions whose message was lost are queued again; returns how many."""
+    return renditions_requeue_due()
 
 
 @shared_task(bind=True, acks_late=True, max_retries=5)

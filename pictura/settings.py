@@ -216,6 +216,8 @@ EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Pictura <pictura@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where the site answers, for links in emails sent by tasks (no request to take it from).
+PICTURA_SITE_URL = env.str("PICTURA_SITE_URL", default="http://127.0.0.1:8000")
 # How long the link that confirms an email address works.
 PICTURA_EMAIL_VERIFICATION_DAYS = env_int("PICTURA_EMAIL_VERIFICATION_DAYS", 3, minimum=1)
 
@@ -414,6 +416,9 @@ CELERY_BEAT_SCHEDULE = {
     ]
 }
 
+CELERY_BEAT_SCHEDULE["send-notifications"] = {
+    "task": "accounts.tasks.send_due_notifications", "schedule": 300, "options": {"expires": 300},
+}
 CELERY_BEAT_SCHEDULE["delete-expired-audit-entries"] = {
     "task": "audit.tasks.delete_expired_audit_entries", "schedule": 3600, "options": {"expires": 3600},
 }

@@ -129,7 +129,7 @@ def test_the_sweeper_sends_at_most_a_batch_per_run(owner, ingest, settings):
 def test_the_sweep_command_reports_what_it_queued(photo, capsys):
     make_due(photo)
     call_command("sweep")
-    assert "Queued again: 1 rendition(s), 0 analysis(es)." in capsys.readouterr().out
+    assert capsys.readouterr().out == "requeue-due-renditions: 1\n"
     photo.refresh_from_db()
     assert photo.renditions_ready
 

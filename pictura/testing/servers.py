@@ -314,8 +314,10 @@ class SMTPInbox:
 
     def __init__(self):
         self.messages = []
+        self.raw = []  # as received, before parsing
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        self.raw.append(envelope.content)
         self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))
         return "250 Message accepted"
 
