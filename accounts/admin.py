@@ -1,17 +1,31 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
-from audit.admin_mixins import RecordsDeletions
-
+from .deletion import account_request_deletion
 from .models import User
 
 
 @admin.register(User)
-class UserAdmin(RecordsDeletions, DjangoUserAdmin):
-    @staticmethod
-    def owner_of(user):
-        return user
+class UserAdmin(DjangoUserAdmin):
+    list_display = [*DjangoUserAdmin.list_display, "email_verified", "tier", "deletion_requested_at"]
+    list_filter = [*DjangoUserAdmin.list_filter, "email_verified", "tier", ("deletion_requested_at", admin.EmptyFieldListFilter)]
+    fieldsets = [*DjangoUserAdmin.fieldsets, ("Pictura", {"fields": ["tier", "email_verified", "deletion_requested_at"]})]
+    readonly_fields = ["deletion_requested_at"]
+    actions = ["delete_accounts"]
 
-    list_display = [*DjangoUserAdmin.list_display, "email_verified", "tier"]
-    list_filter = [*DjangoUserAdmin.list_filter, "email_verified", "tier"]
-    fieldsets = [*DjangoUserAdmin.fieldsets, ("Pictura", {"fields": ["tier", "email_verified"]})]
+    def has_delete_permission(self, request, obj=None):
+        # Django's own deletion removes rows but leaves every file in storage: the action does it all.
+        return False
+
+    def has_delete_account_permission(self, request):
+        return request.user.has_perm("accounts.delete_user")
+
+    @admin.action(description="Delete accounts with every photo and file in them", permissions=["delete_account"])
+    def delete_accounts(self, request, queryset):
+        accounts = [user for user in queryset if user != request.user]
+        for user in accounts:
+            account_request_deletion(user=user, by=request.user)
+        self.message_user(request, f"Deleting {len(accounts)} account(s) in the background; they can no longer "
+                                   "sign in.", messages.SUCCESS)
+        if len(accounts) < len(queryset):
+            self.message_user(request, "Your own account was left alone: delete it from your profile.", messages.WARNING)

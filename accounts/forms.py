@@ -35,3 +35,29 @@ class NotificationSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.instance.is_staff:
             del self.fields["notify_moderation"]
+
+
+class AccountDeletionForm(forms.Form):
+    """The owner proves it is them: their password, or for an account without one (single
+    sign-on) a sign-in at the provider moments ago."""
+
+    password = forms.CharField(
+        label="Your password", strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not user.has_usable_password():
+            del self.fields["password"]
+
+    def clean_password(self):
+        if not self.user.check_password(self.cleaned_data["password"]):
+            raise forms.ValidationError("That is not your password.", code="wrong_password")
+        return ""
+
+    def clean(self):
+        data = super().clean()
+        if "password" not in self.fields and not self.user.signed_in_recently():
+            raise forms.ValidationError("Sign in again with the identity provider first, then delete.", code="stale")
+        return data

@@ -40,6 +40,11 @@ class User(AbstractUser):
         help_text="Staff only: an hourly summary of photos that moderation flagged.",
     )
 
+    # Set when the owner (or staff) asks for the account to be deleted: it can no longer sign
+    # in, and a task deletes everything in it; the sweeper resumes it past the due time.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
+    deletion_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects = UserManager()
 
     @classmethod
@@ -64,6 +69,13 @@ class User(AbstractUser):
                 audit_record(Action.EMAIL_CHANGED, account=self, target=self.username,
                              details={"from": previous_email, "to": self.email})
         self._loaded_email = self.email
+
+    def signed_in_recently(self) -> bool:
+        """Whether the last sign-in is fresh enough to stand for a password just typed."""
+        from django.conf import settings
+        from django.utils import timezone
+
+        return bool(self.last_login) and timezone.now() - self.last_login < settings.PICTURA_FRESH_SIGN_IN
 
     @property
     def quota_bytes(self) -> int | None:

@@ -6,7 +6,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from .models import User
-from .tasks import send_email
 
 EMAIL_VERIFICATION_SALT = "pictura.accounts.email-verification"
 
@@ -35,6 +34,8 @@ def email_verification_send(*, user: User, site_url: str) -> None:
 
 
 def send_email_after_commit(*, to: str, subject: str, text: str, html: str = "", headers: dict | None = None) -> None:
+    from .tasks import send_email  # the task module imports this one
+
     # robust: a mail server that cannot be reached is logged, never turned into an error page.
     transaction.on_commit(
         lambda: send_email.delay(to=to, subject=subject, text=text, html=html, headers=headers), robust=True

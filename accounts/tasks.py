@@ -4,6 +4,9 @@ import smtplib
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
 
+from .deletion import account_delete_step, accounts_requeue_due_deletions
+from .notifications import notifications_send_due
+
 logger = logging.getLogger(__name__)
 RFC5322_LINE_LIMIT = 998
 
@@ -39,6 +42,16 @@ def send_email(self, *, to: str, subject: str, text: str, html: str = "", header
 @shared_task
 def send_due_notifications() -> int:
     """Run by Celery beat: the digests that are due (accounts.notifications); returns how many."""
-    from .notifications import notifications_send_due  # here: it queues its emails with send_email above
-
     return notifications_send_due()
+
+
+@shared_task(acks_late=True)
+def delete_account(user_id: int) -> None:
+    """One step of deleting an account; it queues the next until the account is gone."""
+    account_delete_step(user_id)
+
+
+@shared_task
+def resume_account_deletions() -> int:
+    """Run by Celery beat: account deletions whose message was lost or whose retry is due."""
+    return accounts_requeue_due_deletions()

@@ -14,6 +14,8 @@ urlpatterns = [
     path("profile/face-recognition/", views.face_recognition, name="face_recognition"),
     path("profile/notifications/", views.notification_settings, name="notification_settings"),
     path("unsubscribe/<str:token>/", views.unsubscribe_view, name="unsubscribe"),
+    path("delete/", views.delete_account, name="delete"),
+    path("export/", views.export, name="export"),
     path("email/verify/<str:token>/", views.verify_email, name="verify_email"),
     path("email/send-link/", views.send_verification, name="send_verification"),
 ]

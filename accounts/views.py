@@ -2,12 +2,14 @@ from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.decorators import ratelimit
@@ -21,7 +23,9 @@ from pictura.forms_feedback import safe_next_url
 
 from . import services
 from .auth import provider_logout_url
-from .forms import NotificationSettingsForm, RegistrationForm
+from .deletion import account_request_deletion
+from .export import library_export_chunks
+from .forms import AccountDeletionForm, NotificationSettingsForm, RegistrationForm
 from .notifications import unsubscribe, unsubscribe_claim
 
 
@@ -108,6 +112,43 @@ def face_recognition(request):
         else:
             messages.success(request, "Face recognition is off: your faces, their pictures and your people are being deleted.")
     return redirect(reverse("accounts:profile") + "#faces")
+
+
+@login_required
+@ratelimit(key="user", rate="10/h", method="POST", block=True)  # guessing the password here is slow
+def delete_account(request):
+    """Delete my account: what goes, "download everything" first, then the password."""
+    form = AccountDeletionForm(request.POST if request.method == "POST" else None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        account_request_deletion(user=user)
+        logout(request)
+        said = f"Your account {user.username} is being deleted."
+        if user.email:
+            said += f" We will email {user.email} when everything is gone."
+        messages.success(request, said)
+        return redirect("accounts:login")
+    ctx = {
+        "form": form,
+        "library": Library.of(request.user.pk),
+        "albums": request.user.albums.count(),
+        "links": request.user.share_links.count(),
+        "reauthenticate": settings.PICTURA_OIDC_ENABLED and "password" not in form.fields
+                          and not request.user.signed_in_recently(),
+        "oidc_provider_name": settings.PICTURA_OIDC_PROVIDER_NAME,
+        "audit_days": settings.PICTURA_AUDIT_DAYS,
+    }
+    return render(request, "accounts/delete_account.html", ctx)
+
+
+@login_required
+@require_GET
+def export(request):
+    """"Download everything": originals and pictura.json in one ZIP, streamed."""
+    response = StreamingHttpResponse(library_export_chunks(request.user), content_type="application/zip")
+    name = f"pictura-{request.user.username}-{timezone.localdate():%Y-%m-%d}.zip"
+    response["Content-Disposition"] = content_disposition_header(True, name)
+    return response
 
 
 @login_required

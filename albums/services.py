@@ -131,17 +131,27 @@ class _ChunkSink:
         return data
 
 
-def album_zip_chunks(photos):
-    """Yield a ZIP archive of the photos' originals piece by piece.
+def archive_entries(photos) -> list[tuple[str, Photo]]:
+    """(name in the archive, photo) for each photo: its file name, made unique."""
+    photos = list(photos)
+    return list(zip(unique_archive_names(p.original_filename for p in photos), photos, strict=True))
 
-    Memory stays flat whatever the album's size: each original is read from storage a
+
+def zip_chunks(entries, *, files=()):
+    """Yield a ZIP archive of the originals of ``entries`` (from ``archive_entries``), after the
+    (name, bytes) of ``files``, piece by piece.
+
+    Memory stays flat whatever the number of photos: each original is read from storage a
     megabyte at a time and each piece leaves as soon as it is written. Photos are stored, not
     deflated: JPEG and HEIC do not shrink, and the archive is ready to stream at once.
     """
-    photos = list(photos)
     sink = _ChunkSink()
     with zipfile.ZipFile(sink, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        for photo, name in zip(photos, unique_archive_names(p.original_filename for p in photos), strict=True):
+        for name, data in files:
+            archive.writestr(zipfile.ZipInfo(name, date_time=timezone.localtime().timetuple()[:6]), data,
+                             compress_type=zipfile.ZIP_DEFLATED)
+            yield sink.take()
+        for name, photo in entries:
             # Clamped to what ZIP can date: cameras with an unset clock say 1970, broken ones 2150.
             date_time = min(max(photo.sort_at.timetuple()[:6], ZIP_FIRST_DATE), ZIP_LAST_DATE)
             info = zipfile.ZipInfo(name, date_time=date_time)

@@ -79,7 +79,7 @@ def album_delete(request, pk):
 def album_download(request, pk):
     album = get_album_for_user(request, pk)
     response = StreamingHttpResponse(
-        services.album_zip_chunks(album.visible_photos()), content_type="application/zip"
+        services.zip_chunks(services.archive_entries(album.visible_photos())), content_type="application/zip"
     )
     response["Content-Disposition"] = content_disposition_header(True, f"{album.title}.zip")
     return response

@@ -29,7 +29,7 @@ def main():
     from django.utils import timezone
 
     from albums.models import Album, AlbumPhoto
-    from albums.services import album_zip_chunks
+    from albums.services import archive_entries, zip_chunks
     from gallery.models import Photo
 
     user = get_user_model().objects.create_user("bench", "bench@example.org", "bench-password-1")
@@ -58,7 +58,7 @@ def main():
     before = peak_rss_mb()
     started = time.perf_counter()
     total = largest = 0
-    for piece in album_zip_chunks(album.visible_photos()):
+    for piece in zip_chunks(archive_entries(album.visible_photos())):
         total += len(piece)
         largest = max(largest, len(piece))
     elapsed = time.perf_counter() - started

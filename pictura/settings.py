@@ -221,6 +221,10 @@ PICTURA_SITE_URL = env.str("PICTURA_SITE_URL", default="http://127.0.0.1:8000")
 # How long the link that confirms an email address works.
 PICTURA_EMAIL_VERIFICATION_DAYS = env_int("PICTURA_EMAIL_VERIFICATION_DAYS", 3, minimum=1)
 
+# Deleting an account asks for the password; an account without one (single sign-on) must have
+# signed in at the provider this recently.
+PICTURA_FRESH_SIGN_IN = timedelta(minutes=env_int("PICTURA_FRESH_SIGN_IN_MINUTES", 10, minimum=1))
+
 # --- Abuse controls ------------------------------------------------------------------------------
 # How many proxies stand between the client and Django, each appending to X-Forwarded-For:
 # 0 when Django is reached directly, 2 behind Elastic Beanstalk's load balancer and nginx.
@@ -416,6 +420,10 @@ CELERY_BEAT_SCHEDULE = {
     ]
 }
 
+CELERY_BEAT_SCHEDULE["resume-account-deletions"] = {
+    "task": "accounts.tasks.resume_account_deletions", "schedule": PICTURA_SWEEP_SECONDS,
+    "options": {"expires": PICTURA_SWEEP_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["send-notifications"] = {
     "task": "accounts.tasks.send_due_notifications", "schedule": 300, "options": {"expires": 300},
 }

@@ -60,6 +60,18 @@ def enqueue_after_commit(task, *args, due_row=None) -> None:
     transaction.on_commit(send, robust=True)
 
 
+def enqueue_next_step(task, *args, due_row) -> None:
+    """Queue the next step of long work once the current transaction commits. With a broker it
+    is sent at once. Without one (tasks run in the calling process) the row is made due instead
+    and the sweeper, a process of its own, runs it: steps never nest in one process, and a web
+    request never waits for them."""
+    if current_app.conf.task_always_eager:
+        rows, due_field = due_row
+        transaction.on_commit(lambda: rows.update(**{due_field: timezone.now()}), robust=True)
+    else:
+        enqueue_after_commit(task, *args, due_row=due_row)
+
+
 def wait_deadline():
     """When work just queued counts as lost if no worker has started it."""
     return timezone.now() + timedelta(seconds=settings.PICTURA_WORK_WAIT_SECONDS)

@@ -15,8 +15,9 @@ from albums.services import (
     album_add_photos,
     album_move_photos,
     album_remove_photos,
-    album_zip_chunks,
+    archive_entries,
     unique_archive_names,
+    zip_chunks,
 )
 from gallery.models import Photo
 from pictura.testing.images import make_image, upload
@@ -325,7 +326,7 @@ def test_zip_streams_in_bounded_pieces(owner, album, media_root, add_photos):
     from gallery.services import photo_ingest
 
     photo = photo_ingest(owner=owner, upload=upload("big.jpg", big))
-    pieces = list(album_zip_chunks([photo]))
+    pieces = list(zip_chunks(archive_entries([photo])))
     assert max(len(piece) for piece in pieces) <= ZIP_CHUNK + 1024
     assert len(pieces) > 3
     assert zipfile.ZipFile(io.BytesIO(b"".join(pieces))).read("big.jpg") == big

@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from albums.models import ShareLink
+from albums.models import Album, ShareLink
 from analysis.models import PhotoAnalysis
 from audit.models import AuditEntry, AuditTrailIsAppendOnly
 from audit.services import audit_delete_expired
@@ -120,11 +120,18 @@ def test_the_profile_shows_ones_own_activity_only(client, owner, stranger):
     assert "203.0.113.66" not in page and "Sign-in failed" not in page
 
 
-def test_deleting_an_account_keeps_its_entries_by_name(owner, staff_client):
-    staff_client.post(reverse("admin:accounts_user_delete", args=[owner.pk]), {"post": "yes"})
+def test_a_deleted_accounts_entries_keep_its_name(owner):
+    AuditEntry.objects.create(action=Action.SIGNED_IN, account=owner, account_name="olivia")
+    type(owner).objects.get(pk=owner.pk).delete()
     created = AuditEntry.objects.get(action=Action.ACCOUNT_CREATED, account_name="olivia")
-    assert created.account is None
-    assert AuditEntry.objects.get(action=Action.ADMIN_DELETED).account_name == "olivia"
+    assert created.account is None and AuditEntry.objects.filter(account_name="olivia").count() == 2
+
+
+def test_admin_deletions_are_recorded_with_the_owner(staff_client, staff, owner):
+    album = Album.objects.create(owner=owner, title="Old")
+    staff_client.post(reverse("admin:albums_album_delete", args=[album.pk]), {"post": "yes"})
+    [deleted] = entries(Action.ADMIN_DELETED)
+    assert (deleted.actor, deleted.account, deleted.target) == (staff, owner, f"album {album.pk}: Old")
 
 
 def test_entries_older_than_the_retention_period_go(owner, settings):
