@@ -173,3 +173,13 @@ def test_strangers_and_anonymous_visitors_cannot_reach_it(client):
     for name in ("accounts:delete", "accounts:export"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+
+
+@pytest.mark.s3
+def test_nothing_of_a_deleted_account_is_left_in_the_bucket(s3_storage, owner_client, owner, stranger, library, sweep):
+    assert any(f"/{owner.pk}/" in key for key in s3_storage.keys())
+    ask_to_delete(owner_client)
+    sweep()
+    assert not User.objects.filter(pk=owner.pk).exists()
+    keys = s3_storage.keys()
+    assert keys and all(key.split("/")[1] == str(stranger.pk) for key in keys), keys
