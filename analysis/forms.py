@@ -3,6 +3,8 @@ from datetime import date, datetime, timedelta
 from django import forms
 from django.utils import timezone
 
+from albums.forms import PhotoIdsField
+from gallery.forms import CaptureDateField
 from gallery.models import Photo
 from pictura.choices import ListedChoiceField, ListedMultipleChoiceField
 
@@ -47,7 +49,7 @@ class SearchForm(forms.Form):
         required=False,
         label="Tagged by",
         choices=[("", "Anyone"), ("manual", "You"), ("local", "Local model"), ("rekognition", "Rekognition"),
-                 ("place", "The place (GPS)")],
+                 ("place", "The place (GPS)"), ("file", "Keywords in the file")],
     )
 
     def __init__(self, *args, user, **kwargs):
@@ -124,3 +126,59 @@ class FaceMoveForm(forms.Form):
 
     def clean_name(self):
         return " ".join(self.cleaned_data["name"].split())
+
+
+class PhotosDetailsForm(forms.Form):
+    """Details of many photos at once, from a selection: each field kept as it is, set to one
+    value on every photo, or cleared; keywords added, replaced or cleared."""
+
+    KEEP, SET, CLEAR, ADD = "keep", "set", "clear", "add"
+    TEXT_FIELDS = [("title", "Title"), ("description", "Description"), ("author", "Author"),
+                   ("credit", "Credit line"), ("copyright", "Copyright")]
+
+    photos = PhotoIdsField()
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+    keywords_change = forms.ChoiceField(
+        label="Keywords", initial=KEEP,
+        choices=[(KEEP, "Keep as they are"), (ADD, "Add"), (SET, "Replace with"), (CLEAR, "Remove all")],
+    )
+    keywords = TagListField(label="Keywords", help_text="Comma-separated. Automatic tags are not keywords: they stay.")
+    taken_at_change = forms.ChoiceField(
+        label="Taken", initial=KEEP,
+        choices=[(KEEP, "Keep as it is"), (SET, "Set to"), (CLEAR, "Clear (upload date)")],
+    )
+    taken_at = CaptureDateField(required=False, label="Taken")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.TEXT_FIELDS:
+            model_field = Photo._meta.get_field(name)
+            self.fields[f"{name}_change"] = forms.ChoiceField(
+                label=label, initial=self.KEEP,
+                choices=[(self.KEEP, "Keep as it is"), (self.SET, "Set to"), (self.CLEAR, "Clear")],
+            )
+            self.fields[name] = forms.CharField(
+                label=label, required=False, max_length=model_field.max_length,
+                widget=forms.Textarea(attrs={"rows": 2}) if name == "description" else None,
+            )
+
+    def clean(self):
+        data = super().clean()
+        for name in [name for name, _ in self.TEXT_FIELDS] + ["taken_at"]:
+            if data.get(f"{name}_change") == self.SET and data.get(name) in ("", None):
+                self.add_error(name, "Type the value to set, or choose “Clear”.")
+        if data.get("keywords_change") in (self.ADD, self.SET) and not data.get("keywords"):
+            self.add_error("keywords", "Type the keywords, comma-separated.")
+        return data
+
+    def field_pairs(self):
+        """(what to do, the value) bound fields, for the template's rows."""
+        names = ["keywords", "taken_at", *(name for name, _ in self.TEXT_FIELDS)]
+        return [(self[f"{name}_change"], self[name]) for name in names]
+
+    def details(self) -> dict:
+        """The DETAIL_FIELDS of gallery to change, with their new values (None clears)."""
+        data = self.cleaned_data
+        names = ["taken_at", *(name for name, _ in self.TEXT_FIELDS)]
+        return {name: data[name] if data[f"{name}_change"] == self.SET else None
+                for name in names if data[f"{name}_change"] != self.KEEP}

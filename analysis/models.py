@@ -49,6 +49,7 @@ class PhotoTag(models.Model):
         LOCAL = "local", "Local model"
         MANUAL = "manual", "Added by you"
         PLACE = "place", "Place (from GPS)"
+        FILE = "file", "Keyword in the file"
 
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags", db_index=False)

@@ -10,7 +10,7 @@ from gallery.signals import photo_deleting, photos_changing, recounting, renditi
 from . import tallies
 from .models import Person, PhotoAnalysis, PhotoTally, Tag
 from .people import photo_forget_faces, user_forget_faces
-from .services import photos_queue_analysis
+from .services import photo_tag_file_keywords, photos_queue_analysis
 
 
 @receiver(renditions_ready)
@@ -46,6 +46,12 @@ def tally_new_photo(sender, instance, created, raw=False, **kwargs):
     tracked changes), so only its own row is read."""
     if created and not raw:
         tallies.add(tallies.facts_of([instance.pk], tallies.PHOTO_KINDS))
+
+
+@receiver(post_save, sender=Photo, dispatch_uid="analysis-file-keywords")
+def tag_file_keywords(sender, instance, created, raw=False, **kwargs):
+    if created and not raw and instance.file_keywords:
+        photo_tag_file_keywords(photo=instance)
 
 
 @receiver(pre_delete, sender=Photo, dispatch_uid="analysis-tallies-photo-deleted")

@@ -19,8 +19,12 @@ PLACE_TALLIES = tallies.TAG_KINDS | {PhotoTally.Kind.PLACE}
 
 def parse_tag_list(text: str) -> tuple[str, ...]:
     """Split a comma-separated list as typed by a person into distinct normalised names."""
-    names = (normalise_tag_name(part) for part in text.split(","))
-    return tuple(dict.fromkeys(name for name in names if name))
+    return distinct_tag_names(text.split(","))
+
+
+def distinct_tag_names(names) -> tuple[str, ...]:
+    normalised = (normalise_tag_name(name) for name in names)
+    return tuple(dict.fromkeys(name for name in normalised if name))
 
 
 def _tags_named(names) -> dict[str, Tag]:
@@ -34,14 +38,36 @@ def photo_add_manual_tags(*, photo, names: tuple[str, ...]) -> None:
 
 def photos_add_manual_tags(*, photos, names: tuple[str, ...]) -> None:
     """Tag each photo with each name, as typed by its owner; tags it already has stay once."""
+    _photos_add_tags(photos, names, PhotoTag.Source.MANUAL)
+
+
+def photo_tag_file_keywords(*, photo) -> None:
+    """A new photo's keywords, as its file carried them (XMP, IPTC), become its tags."""
+    _photos_add_tags([photo], distinct_tag_names(photo.file_keywords), PhotoTag.Source.FILE)
+
+
+def _photos_add_tags(photos, names: tuple[str, ...], source: str) -> None:
     if not names or not photos:
         return
     tags = _tags_named(names).values()
     with tallies.tracking([photo.pk for photo in photos], tallies.TAG_KINDS):
         PhotoTag.objects.bulk_create(
-            [PhotoTag(photo=photo, tag=tag, source=PhotoTag.Source.MANUAL) for photo in photos for tag in tags],
-            ignore_conflicts=True,
+            [PhotoTag(photo=photo, tag=tag, source=source) for photo in photos for tag in tags], ignore_conflicts=True,
         )
+
+
+KEYWORD_SOURCES = (PhotoTag.Source.MANUAL, PhotoTag.Source.FILE)  # a person's words, not a model's
+
+
+def photos_change_keywords(*, owner, photo_ids, change: str, names: tuple[str, ...] = ()) -> None:
+    """Keywords (tags the owner typed or the file carried) of many photos: "add" these,
+    "set" (replace them with these) or "clear" them. Automatic tags stay."""
+    photos = list(Photo.objects.visible_to(owner).filter(pk__in=photo_ids))
+    with tallies.tracking([photo.pk for photo in photos], tallies.TAG_KINDS):
+        if change in ("set", "clear"):
+            PhotoTag.objects.filter(photo__in=photos, source__in=KEYWORD_SOURCES).delete()
+        if change in ("set", "add"):
+            photos_add_manual_tags(photos=photos, names=names)
 
 
 def tag_uploaded_batch(*, owner, value, uploaded, duplicates) -> None:

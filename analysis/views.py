@@ -1,18 +1,23 @@
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from albums.forms import PhotoIdsField
 from gallery.models import Photo
+from gallery.services import photos_update_details
+from pictura.forms_feedback import posted_next_url
 from pictura.pagination import photos_page_of
 
 from . import stats
-from .forms import SearchForm
+from .forms import PhotosDetailsForm, SearchForm
 from .models import Tag
-from .services import photo_retry_analysis
+from .services import photo_retry_analysis, photos_change_keywords
 
 FOUND_COUNT_LIMIT = 1000
 
@@ -58,6 +63,29 @@ def search(request):
         "target_albums": form.fields["album"].queryset,  # one list for the form and the selection bar
     }
     return render(request, "analysis/search.html", ctx)
+
+
+@login_required
+@require_POST
+def photos_details(request):
+    """The selection's "Edit details…": the form for the ticked photos (posted by the selection
+    bar), then the changes (posted by the form itself, with "apply")."""
+    try:
+        ids = PhotoIdsField().clean(request.POST.getlist("photos"))
+    except ValidationError:
+        messages.error(request, "Tick the photos to edit first.")
+        return redirect(posted_next_url(request, "/"))
+    form = PhotosDetailsForm(request.POST if "apply" in request.POST else None,
+                             initial={"photos": ids, "next": request.POST.get("next", "")})
+    if form.is_valid():
+        photos_update_details(owner=request.user, photo_ids=ids, details=form.details())
+        if form.cleaned_data["keywords_change"] != form.KEEP:
+            photos_change_keywords(owner=request.user, photo_ids=ids, change=form.cleaned_data["keywords_change"],
+                                   names=form.cleaned_data["keywords"])
+        messages.success(request, f"Saved the details of {len(ids)} photo{pluralize(len(ids))}.")
+        return redirect(posted_next_url(request, "/"))
+    photos = Photo.objects.visible_to(request.user).filter(pk__in=ids).newest_first()
+    return render(request, "analysis/photos_details.html", {"form": form, "photos": photos[:12], "count": photos.count()})
 
 
 @login_required

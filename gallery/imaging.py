@@ -8,13 +8,14 @@ import math
 import re
 import struct
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
 from PIL import ExifTags, Image, ImageOps
 
 from .bounded import LimitExceeded, run_bounded
+from .file_metadata import read_file_description
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,13 @@ class PhotoMetadata:
     focal_length: float | None = None
     latitude: float | None = None
     longitude: float | None = None
+    # What the file says about itself (gallery/file_metadata.py).
+    title: str = ""
+    description: str = ""
+    author: str = ""
+    credit: str = ""
+    copyright: str = ""
+    file_keywords: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -162,7 +170,7 @@ def _inspect(fileobj, pixel_limit: int) -> ImageFacts:
                 f"This animation has {frames} frames of {width} × {height} pixels, more than the "
                 f"{settings.PICTURA_MAX_MEGAPIXELS} megapixels allowed in all its frames together."
             )
-        metadata = read_metadata(img)
+        metadata = replace(read_metadata(img), **asdict(read_file_description(img)))
         _decode_fully(img)
     if metadata.orientation in (5, 6, 7, 8):  # rotated by 90 degrees one way or the other
         width, height = height, width

@@ -100,6 +100,12 @@ class Photo(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     title = models.CharField(max_length=200, blank=True)
     description = models.TextField(blank=True)
+    # Who made it and who may use it: read from the file at upload (XMP, IPTC, EXIF), editable.
+    author = models.CharField(max_length=200, blank=True)
+    credit = models.CharField("credit line", max_length=200, blank=True)
+    copyright = models.CharField(max_length=300, blank=True)
+    # The keywords the file carried when uploaded; analysis makes them tags (source "file").
+    file_keywords = models.JSONField(default=list, blank=True, editable=False)
 
     # The original as uploaded, under a generated key; the client's name is kept for downloads.
     original = models.FileField(max_length=255)

@@ -9,6 +9,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
@@ -227,12 +228,30 @@ def renditions_requeue_due() -> int:
     return requeue_due(Photo.objects.renditions_due(), due_field="renditions_due_at", task=generate_renditions)
 
 
-def photo_update(*, photo: Photo, title: str, description: str) -> Photo:
-    photo.title = title
-    photo.description = description
-    photo.full_clean(validate_unique=False)
-    photo.save(update_fields=["title", "description"])
-    return photo
+# What the owner may correct or fill in, on one photo or many at once.
+DETAIL_FIELDS = ("title", "description", "author", "credit", "copyright", "taken_at")
+
+
+def photo_update(*, photo: Photo, **details) -> None:
+    """The photo page's "Edit": the details given (see DETAIL_FIELDS), already validated."""
+    photos_update_details(owner=photo.owner, photo_ids=[photo.pk], details=details)
+
+
+def photos_update_details(*, owner, photo_ids, details: dict) -> int:
+    """Set each of ``details`` (a DETAIL_FIELDS name: a value, or "" / None to clear it) on each
+    of the owner's photos outside the trash; returns how many. A corrected capture date moves
+    the photo in the gallery's order (an empty one puts it at its upload date), which albums'
+    newest photos follow."""
+    unknown = set(details) - set(DETAIL_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a detail of a photo: {', '.join(sorted(unknown))}")
+    ids = list(Photo.objects.visible_to(owner).filter(pk__in=photo_ids).values_list("pk", flat=True))
+    changes = {name: "" if value is None and name != "taken_at" else value for name, value in details.items()}
+    if "taken_at" not in changes:
+        return Photo.objects.filter(pk__in=ids).update(**changes)
+    taken_at = changes["taken_at"]
+    with changing_photos(ids):
+        return Photo.objects.filter(pk__in=ids).update(**changes, sort_at=taken_at or F("uploaded_at"))
 
 
 def photos_move_to_trash(*, owner, photo_ids) -> int:

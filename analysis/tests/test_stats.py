@@ -68,7 +68,8 @@ def test_user_statistics_on_known_data(owner_client, library):
     assert charts["top_tags"] == {"labels": ["dog", "cat"], "values": [2, 1]}
     assert charts["uploads"] == {"labels": [today], "values": [3]}
     assert charts["tags_by_source"] == {
-        "labels": ["Amazon Rekognition", "Local model", "Added by you", "Place (from GPS)"], "values": [2, 0, 1, 0]
+        "labels": ["Amazon Rekognition", "Local model", "Added by you", "Place (from GPS)", "Keyword in the file"],
+        "values": [2, 0, 1, 0, 0]
     }
     assert charts["photos_per_album"] == {"labels": ["Pets"], "values": [2]}
     assert charts["people"] == {"labels": ["Ana", "Bo"], "values": [2, 1]}

@@ -92,7 +92,8 @@ def _fill(counts: dict[int, int], rng: random.Random) -> dict[str, float]:
         "file_size", "sha256", "shareable_original", "thumbnail", "preview", "renditions_state",
         "renditions_attempts", "renditions_error", "renditions_due_at", "width", "height", "orientation",
         "taken_at", "camera_make", "camera_model", "lens", "exposure_time", "f_number", "iso", "focal_length",
-        "latitude", "longitude", "uploaded_at", "sort_at", "deleted_at",
+        "latitude", "longitude", "uploaded_at", "sort_at", "deleted_at", "author", "credit", "copyright",
+        "file_keywords",
     ]
     photo_ids: dict[int, list[int]] = {}
     next_id = (Photo.objects.aggregate(Max("id"))["id__max"] or 0) + 1
@@ -112,7 +113,7 @@ def _fill(counts: dict[int, int], rng: random.Random) -> dict[str, float]:
                     f"renditions/{owner}/{pk}/preview.jpg", "ready", 1, "", None, 4000, 3000, 1,
                     stamp(taken), "Canon", "Canon EOS 40D", "", "1/125", 5.6, 200, 35.0,
                     43.46 if located else None, 11.88 if located else None,
-                    stamp(taken + timedelta(days=1)), stamp(taken), None,
+                    stamp(taken + timedelta(days=1)), stamp(taken), None, "", "", "", "[]",
                 )
 
     insert(Photo, photo_columns, photos())
