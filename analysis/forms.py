@@ -1,3 +1,4 @@
+import shlex
 from datetime import date, datetime, timedelta
 
 from django import forms
@@ -35,14 +36,41 @@ def start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
+# Words of the header search that name what they look for: author:ana, camera:"eos r6",
+# keyword:tram, tag:dog, year:2024.
+SEARCH_FIELDS = ("author", "camera", "keyword", "tag", "year")
+
+
+def search_terms(text: str) -> list[tuple[str, str]]:
+    """(field, words) of each term of a search: field "" for plain words. Quotes keep words
+    together (author:"Ana Ruiz"); unbalanced quotes count as plain characters."""
+    try:
+        tokens = shlex.split(text)
+    except ValueError:
+        tokens = text.split()
+    terms = []
+    for token in tokens:
+        field, colon, words = token.partition(":")
+        if colon and field.lower() in SEARCH_FIELDS and words.strip():
+            terms.append((field.lower(), words.strip()))
+        elif token.strip():
+            terms.append(("", token.strip()))
+    return terms
+
+
 class SearchForm(forms.Form):
-    q = forms.CharField(required=False, max_length=200, label="Search")
+    q = forms.CharField(
+        required=False, max_length=200, label="Search",
+        help_text="Words, or author:, camera:, keyword:, tag:, year: — e.g. author:\"Ana Ruiz\" year:2024",
+    )
     tag = TagListField(label="Tags", help_text="All must match, comma-separated.")
     people = ListedMultipleChoiceField(
         queryset=None, required=False, label="People", help_text="Photos with all of them.",
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     album = ListedChoiceField(queryset=None, required=False, empty_label="Any album")
+    author = forms.CharField(required=False, max_length=200, label="Author")
+    camera = forms.CharField(required=False, max_length=100, label="Camera", help_text="Make or model.")
     taken_from = forms.DateField(required=False, label="Taken from", widget=forms.DateInput(attrs={"type": "date"}))
     taken_to = forms.DateField(required=False, label="to", widget=forms.DateInput(attrs={"type": "date"}))
     source = forms.ChoiceField(
@@ -62,6 +90,13 @@ class SearchForm(forms.Form):
             del self.fields["people"]  # nobody named yet: nothing to choose from
         self.user = user
 
+    def clean_q(self):
+        terms = search_terms(self.cleaned_data["q"])
+        for field, words in terms:
+            if field == "year" and not (words.isdigit() and 1826 <= int(words) <= timezone.localdate().year + 1):
+                raise forms.ValidationError(f"year: takes a year such as {timezone.localdate().year}, not “{words}”.")
+        return terms
+
     def clean(self):
         data = super().clean()
         if data.get("taken_from") and data.get("taken_to") and data["taken_from"] > data["taken_to"]:
@@ -75,10 +110,14 @@ class SearchForm(forms.Form):
         """The user's photos outside the trash that match every criterion given."""
         data = self.cleaned_data
         photos = Photo.objects.visible_to(self.user)
-        for term in data["q"].split():
-            photos = selectors.photos_matching_term(photos, self.user, term)
+        for field, words in data["q"]:
+            photos = self._matching(photos, field, words)
+        if data["author"]:
+            photos = selectors.photos_by_author(photos, self.user, data["author"])
+        if data["camera"]:
+            photos = selectors.photos_by_camera(photos, self.user, data["camera"])
         for name in data["tag"]:
-            photos = selectors.photos_tagged(photos, self.user, name, source=data["source"])
+            photos = selectors.photos_tagged(photos, self.user, name, sources=[data["source"]] if data["source"] else ())
         for person in data.get("people", ()):
             photos = selectors.photos_with_person(photos, person)
         if data["source"] and not data["tag"]:
@@ -91,6 +130,22 @@ class SearchForm(forms.Form):
         if data["taken_to"]:
             photos = photos.filter(sort_at__lt=start_of(data["taken_to"] + timedelta(days=1)))
         return photos.newest_first()
+
+
+    def _matching(self, photos, field: str, words: str):
+        match field:
+            case "author":
+                return selectors.photos_by_author(photos, self.user, words)
+            case "camera":
+                return selectors.photos_by_camera(photos, self.user, words)
+            case "keyword":
+                return selectors.photos_with_keyword(photos, self.user, words)
+            case "tag":
+                return selectors.photos_tagged(photos, self.user, words)
+            case "year":
+                year = int(words)
+                return photos.filter(sort_at__gte=start_of(date(year, 1, 1)), sort_at__lt=start_of(date(year + 1, 1, 1)))
+        return selectors.photos_matching_term(photos, self.user, words)
 
 
 class PersonNameForm(forms.Form):

@@ -51,6 +51,9 @@ class PhotoTag(models.Model):
         PLACE = "place", "Place (from GPS)"
         FILE = "file", "Keyword in the file"
 
+    # Keywords are the tags a person chose (typed here, or written into the file), not a model's.
+    KEYWORD_SOURCES = (Source.MANUAL, Source.FILE)
+
     photo = models.ForeignKey(Photo, on_delete=models.CASCADE, related_name="photo_tags")
     tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="photo_tags", db_index=False)
     confidence = models.FloatField(default=100.0)

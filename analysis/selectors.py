@@ -16,9 +16,10 @@ from .models import Face, Person, PhotoTag, PhotoTally, Tag, normalise_tag_name
 COMMON_TAG_SHARE = 0.1
 
 
-def _carrying(user, tag_id: int, *, source: str = "") -> Q:
-    """The condition that a photo of the user's carries the tag (from this source, if given)."""
-    links = PhotoTag.objects.filter(tag_id=tag_id, **({"source": source} if source else {}))
+def _carrying(user, tag_id: int, *, sources=()) -> Q:
+    """The condition that a photo of the user's carries the tag (from one of these sources, if
+    given)."""
+    links = PhotoTag.objects.filter(tag_id=tag_id, **({"source__in": sources} if sources else {}))
     share = PhotoTally.objects.of(user).sums_of(PhotoTally.Kind.TAG, [tag_id]).get(str(tag_id), 0) / max(
         1, Library.of(user.pk).photos
     )
@@ -31,11 +32,25 @@ def _tag_id(name: str) -> int | None:
     return Tag.objects.filter(name=normalise_tag_name(name)).values_list("pk", flat=True).first()
 
 
-def photos_tagged(photos, user, name: str, *, source: str = ""):
-    """The user's ``photos`` that carry this tag (from this source, if given). Chained calls
-    mean AND."""
+def photos_tagged(photos, user, name: str, *, sources=()):
+    """The user's ``photos`` that carry this tag (from one of these sources, if given).
+    Chained calls mean AND."""
     tag_id = _tag_id(name)
-    return photos.filter(_carrying(user, tag_id, source=source)) if tag_id else photos.none()
+    return photos.filter(_carrying(user, tag_id, sources=sources)) if tag_id else photos.none()
+
+
+def photos_by_author(photos, user, words: str):
+    return photos.filter(_containing(user, words, ("author",)))
+
+
+def photos_by_camera(photos, user, words: str):
+    """Whose camera's make or model contains the words ("canon", "EOS R6")."""
+    return photos.filter(_containing(user, words, ("camera_make", "camera_model")))
+
+
+def photos_with_keyword(photos, user, name: str):
+    """Whose keywords (tags the owner typed or the file carried) include this one."""
+    return photos_tagged(photos, user, name, sources=PhotoTag.KEYWORD_SOURCES)
 
 
 def photos_with_tags_from(photos, source: str):
@@ -47,12 +62,14 @@ def photos_with_person(photos, person):
     return photos.filter(Exists(Face.objects.filter(photo=OuterRef("pk"), person=person)))
 
 
-def _worded(user, term: str) -> Q:
-    """The condition that a photo's title, file name or description contains the word. On
-    PostgreSQL a word of three letters or more is looked up in the trigram indexes (migration
-    gallery 0010) as a set of photos: going through the gallery's order then reads its index
-    alone, not every photo's row (EXPLAIN: 20,000 rows for a count of 1,000)."""
-    words = Q(title__icontains=term) | Q(original_filename__icontains=term) | Q(description__icontains=term)
+def _containing(user, term: str, fields) -> Q:
+    """The condition that one of these text fields of a photo contains the word. On PostgreSQL a
+    word of three letters or more is looked up in the trigram indexes (gallery/trigram.py) as a
+    set of photos: going through the gallery's order then reads its index alone, not every
+    photo's row (EXPLAIN: 20,000 rows for a count of 1,000)."""
+    words = Q()
+    for name in fields:
+        words |= Q(**{f"{name}__icontains": term})
     if connection.vendor == "postgresql" and len(term) >= 3:
         return Q(pk__in=Photo.objects.filter(words, owner=user).values("pk"))
     return words
@@ -61,7 +78,7 @@ def _worded(user, term: str) -> Q:
 def photos_matching_term(photos, user, term: str):
     """The user's ``photos`` whose tag is this word, that show someone whose name contains it
     (people the owner hid excepted), or whose title, file name or description contains it."""
-    matching = _worded(user, term)
+    matching = _containing(user, term, ("title", "original_filename", "description"))
     if tag_id := _tag_id(term):
         matching |= _carrying(user, tag_id)
     named = Person.objects.of(user).filter(name__icontains=term, hidden=False).values_list("pk", flat=True)

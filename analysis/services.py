@@ -56,16 +56,13 @@ def _photos_add_tags(photos, names: tuple[str, ...], source: str) -> None:
         )
 
 
-KEYWORD_SOURCES = (PhotoTag.Source.MANUAL, PhotoTag.Source.FILE)  # a person's words, not a model's
-
-
 def photos_change_keywords(*, owner, photo_ids, change: str, names: tuple[str, ...] = ()) -> None:
     """Keywords (tags the owner typed or the file carried) of many photos: "add" these,
     "set" (replace them with these) or "clear" them. Automatic tags stay."""
     photos = list(Photo.objects.visible_to(owner).filter(pk__in=photo_ids))
     with tallies.tracking([photo.pk for photo in photos], tallies.TAG_KINDS):
         if change in ("set", "clear"):
-            PhotoTag.objects.filter(photo__in=photos, source__in=KEYWORD_SOURCES).delete()
+            PhotoTag.objects.filter(photo__in=photos, source__in=PhotoTag.KEYWORD_SOURCES).delete()
         if change in ("set", "add"):
             photos_add_manual_tags(photos=photos, names=names)
 
