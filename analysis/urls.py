@@ -9,6 +9,7 @@ urlpatterns = [
     path("photos/<int:photo_pk>/analysis/retry/", views.retry, name="retry"),
     path("tags/", views.tags, name="tags"),
     path("photos/details/", views.photos_details, name="photos_details"),
+    path("photos/<int:pk>/with-details/", views.photo_download_with_details, name="photo_with_details"),
     path("people/", people_views.people_index, name="people"),
     path("people/<int:pk>/", people_views.person_detail, name="person"),
     path("people/<int:pk>/faces/", people_views.person_faces, name="person_faces"),

@@ -1,23 +1,30 @@
+import logging
+
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import pluralize
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_POST
 
 from albums.forms import PhotoIdsField
+from gallery.imaging import ExifToolFailed, can_carry_xmp, with_xmp_description
 from gallery.models import Photo
-from gallery.services import photos_update_details
+from gallery.services import STORAGE_ERRORS, photos_update_details
+from gallery.views import get_photo_for_user
 from pictura.forms_feedback import posted_next_url
 from pictura.pagination import photos_page_of
 
 from . import stats
 from .forms import PhotosDetailsForm, SearchForm
-from .models import Tag
+from .models import PhotoTag, Tag
 from .services import photo_retry_analysis, photos_change_keywords
+
+logger = logging.getLogger(__name__)
 
 FOUND_COUNT_LIMIT = 1000
 
@@ -86,6 +93,33 @@ def photos_details(request):
         return redirect(posted_next_url(request, "/"))
     photos = Photo.objects.visible_to(request.user).filter(pk__in=ids).newest_first()
     return render(request, "analysis/photos_details.html", {"form": form, "photos": photos[:12], "count": photos.count()})
+
+
+@login_required
+@require_GET
+def photo_download_with_details(request, pk):
+    """"Download with my edits": the original with its title, description, keywords, author,
+    credit and copyright as Pictura has them now written into its XMP. Made on request (only
+    the owner asks, for one photo; ExifTool copies the file through pipes)."""
+    photo = get_photo_for_user(request, pk)
+    if not can_carry_xmp(photo.image_format):
+        messages.error(request, f"{photo.image_format} files cannot carry these details: download the original.")
+        return redirect(photo)
+    keywords = photo.photo_tags.filter(source__in=PhotoTag.KEYWORD_SOURCES).values_list("tag__name", flat=True)
+    try:
+        with photo.original.open("rb") as original:
+            data = with_xmp_description(
+                original.read(), title=photo.title, description=photo.description, author=photo.author,
+                credit=photo.credit, copyright=photo.copyright, keywords=list(keywords),
+            )
+    except (ExifToolFailed, *STORAGE_ERRORS) as exc:
+        logger.warning("Could not write the details of photo %s: %s", photo.pk, exc)
+        messages.error(request, "The details could not be written into this file just now. The original "
+                                "downloads as it is; try again later.")
+        return redirect(photo)
+    response = HttpResponse(data, content_type=photo.content_type)
+    response["Content-Disposition"] = content_disposition_header(True, photo.original_filename)
+    return response
 
 
 @login_required

@@ -1,14 +1,19 @@
 """Correcting a photo's details on its page, and many photos' at once from a selection."""
+import io
 from datetime import datetime
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from albums.models import Album, AlbumPhoto
 from analysis import tallies
 from analysis.models import PhotoTag, Tag
+from gallery.file_metadata import read_file_description
 from gallery.models import Photo
+from gallery.services import photo_ingest
+from pictura.testing.images import make_image, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -106,3 +111,37 @@ def test_setting_without_a_value_says_what_is_missing(owner_client, owner, add_p
 def test_nothing_ticked_goes_back_with_a_message(owner_client):
     response = owner_client.post(reverse("analysis:photos_details"), {"next": "/albums/"}, follow=True)
     assert response.redirect_chain[-1][0] == "/albums/" and "Tick the photos to edit first." in response.content.decode()
+
+
+def test_download_with_my_edits_writes_them_into_the_files_xmp(owner_client, stranger_client, owner):
+    photo = photo_ingest(owner=owner, upload=upload("beach.jpg", make_image(color=(30, 90, 200))))
+    owner_client.post(reverse("gallery:photo_edit", args=[photo.pk]), {
+        "title": "Praia da Rocha", "description": "Late swim", "author": "Ana Ruiz", "credit": "Ana / Pictura",
+        "copyright": "© 2026 Ana Ruiz", "taken_at": ""})
+    owner_client.post(reverse("analysis:photos_details"), {
+        "apply": "1", "photos": [photo.pk], "keywords_change": "add", "keywords": "beach, Algarve",
+        **{f"{name}_change": "keep" for name in ("author", "copyright", "taken_at", "title", "description", "credit")}})
+
+    response = owner_client.get(reverse("analysis:photo_with_details", args=[photo.pk]))
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert response["Content-Disposition"] == 'attachment; filename="beach.jpg"'
+    written = read_file_description(Image.open(io.BytesIO(response.content)))
+    assert (written.title, written.description, written.author, written.credit, written.copyright) == (
+        "Praia da Rocha", "Late swim", "Ana Ruiz", "Ana / Pictura", "© 2026 Ana Ruiz")
+    assert sorted(written.file_keywords) == ["algarve", "beach"]
+    # The original download is the file as uploaded, byte for byte.
+    with photo.original.open("rb") as original:
+        as_uploaded = original.read()
+    download = owner_client.get(reverse("gallery:photo_original", args=[photo.pk]))
+    assert b"".join(download.streaming_content) == as_uploaded
+    assert stranger_client.get(reverse("analysis:photo_with_details", args=[photo.pk])).status_code == 404
+
+
+def test_download_with_my_edits_explains_when_it_cannot(owner_client, owner, add_photos, settings):
+    bmp = photo_ingest(owner=owner, upload=upload("scan.bmp", make_image("BMP"), "image/bmp"))
+    response = owner_client.get(reverse("analysis:photo_with_details", args=[bmp.pk]), follow=True)
+    assert "BMP files cannot carry these details" in response.content.decode()
+    [jpeg] = add_photos(owner, 1)
+    settings.PICTURA_EXIFTOOL = "/nonexistent/exiftool"
+    response = owner_client.get(reverse("analysis:photo_with_details", args=[jpeg.pk]), follow=True)
+    assert "could not be written into this file just now" in response.content.decode()
