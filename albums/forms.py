@@ -1,7 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from .models import Album
+from .models import Album, Watermark
 
 
 class AlbumForm(forms.ModelForm):
@@ -84,6 +84,10 @@ class ShareLinkForm(forms.Form):
     include_location = forms.BooleanField(
         required=False, label="Include location (GPS) in downloaded originals"
     )
+    watermark = forms.BooleanField(
+        required=False, label="Watermark previews and downloads",
+        help_text="Downloaded originals are then full-size JPEGs with your watermark (and no location).",
+    )
 
     def clean_expires_on(self):
         day = self.cleaned_data["expires_on"]
@@ -97,3 +101,29 @@ def batch_album_field(user) -> forms.ModelChoiceField:
     return forms.ModelChoiceField(
         queryset=user.albums.to_choose_from(), required=False, empty_label="No album", label="Add to album"
     )
+
+
+class WatermarkForm(forms.ModelForm):
+    logo_file = forms.FileField(  # checked like a photo (bounded) by watermark_save
+        required=False, label="Logo",
+        help_text="Optional: a small PNG with a transparent background looks best (at most 2 MB).",
+    )
+    remove_logo = forms.BooleanField(required=False, label="Remove the logo")
+
+    class Meta:
+        model = Watermark
+        fields = ["text", "position", "size", "opacity"]
+        widgets = {"size": forms.NumberInput(attrs={"min": 5, "max": 60}),
+                   "opacity": forms.NumberInput(attrs={"min": 10, "max": 100, "step": 5})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.instance.logo:
+            del self.fields["remove_logo"]
+
+    def clean(self):
+        data = super().clean()
+        keeps_logo = self.instance.logo and not data.get("remove_logo")
+        if not data.get("text") and not data.get("logo_file") and not keeps_logo:
+            raise forms.ValidationError("Type a text, add a logo, or both.")
+        return data

@@ -2,11 +2,13 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from gallery.imaging import WATERMARK_POSITIONS, WatermarkStyle
 from gallery.models import Photo
 
 
@@ -121,6 +123,8 @@ class ShareLink(models.Model):
     include_location = models.BooleanField(
         default=False, help_text="Leave GPS data in downloaded originals."
     )
+    # Previews and downloads through the link carry the owner's watermark (WatermarkedCopy).
+    watermark = models.BooleanField(default=False)
     revoked_at = models.DateTimeField(null=True, blank=True)
     view_count = models.PositiveIntegerField(default=0)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
@@ -190,3 +194,55 @@ class ShareLink(models.Model):
         return self.target_photos().filter(
             Q(analysis__moderation="approved") | Q(analysis__state="done", analysis__moderation="clear")
         )
+
+
+class Watermark(models.Model):
+    """What an owner's share links marked "watermark" draw over every picture they serve."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="watermark")
+    text = models.CharField(max_length=100, blank=True, help_text="For example “© 2026 Ana Ruiz”.")
+    logo = models.FileField(max_length=255, blank=True)
+    position = models.CharField(
+        max_length=12, default="bottom-right",
+        choices=[(name, name.replace("-", " ").capitalize()) for name in WATERMARK_POSITIONS],
+    )
+    size = models.PositiveSmallIntegerField(
+        default=25, validators=[MinValueValidator(5), MaxValueValidator(60)],
+        help_text="How much of the picture's width it spans, in percent.",
+    )
+    opacity = models.PositiveSmallIntegerField(
+        default=70, validators=[MinValueValidator(10), MaxValueValidator(100)], help_text="In percent."
+    )
+    # Counts the changes: copies made for an older version are made again.
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Watermark of {self.owner_id}: {self.text or 'logo'}"
+
+    def style(self) -> WatermarkStyle:
+        logo = None
+        if self.logo:
+            with self.logo.open("rb") as file:
+                logo = file.read()
+        return WatermarkStyle(text=self.text, logo=logo, position=self.position, size=self.size, opacity=self.opacity)
+
+
+class WatermarkedCopy(models.Model):
+    """A photo's thumbnail, preview and full-size picture with its owner's watermark, made once
+    by a task (albums.watermarks) for the watermark's ``version``, served by marked links."""
+
+    photo = models.OneToOneField(Photo, on_delete=models.CASCADE, primary_key=True, related_name="watermarked")
+    version = models.PositiveIntegerField()
+    thumbnail = models.FileField(max_length=255)
+    preview = models.FileField(max_length=255)
+    full = models.FileField(max_length=255)
+
+    class Meta:
+        verbose_name_plural = "watermarked copies"
+
+    def __str__(self):
+        return f"Watermarked copy of {self.photo_id} (version {self.version})"
+
+    def stored_files(self):
+        return [file for file in (self.thumbnail, self.preview, self.full) if file]

@@ -1,14 +1,18 @@
-"""How albums keep their counts and covers as the gallery's photos change (connected in
-AlbumsConfig.ready)."""
+"""How albums follow the gallery's photos: counts and covers kept, watermarked copies and logos
+deleted with what they belong to (connected in AlbumsConfig.ready)."""
 from contextlib import contextmanager
 
+from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from gallery.models import Photo
-from gallery.signals import photos_changing, recounting
+from gallery.services import STORAGE_ERRORS, StorageUnavailable
+from gallery.signals import photo_deleting, photos_changing, recounting
 
-from .models import Album, AlbumPhoto
+from .models import Album, AlbumPhoto, Watermark
+from .watermarks import photo_forget_watermarked_copy
 
 
 def albums_of(photo_ids) -> set[int]:
@@ -41,6 +45,23 @@ def note_albums_of_deleted_photo(sender, instance, **kwargs):
 @receiver(post_delete, sender=Photo, dispatch_uid="albums-photo-deleted")
 def refresh_albums_of_deleted_photo(sender, instance, **kwargs):
     Album.objects.filter(pk__in=getattr(instance, "_albums_to_refresh", ())).refresh_figures()
+
+
+@receiver(photo_deleting, dispatch_uid="albums-watermarked-copy")
+def forget_watermarked_copy_of_deleted_photo(sender, photo, **kwargs):
+    photo_forget_watermarked_copy(photo)
+
+
+@receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="albums-watermark-logo")
+def delete_logo_of_deleted_user(sender, instance, **kwargs):
+    """An account deleted takes its watermark's logo from storage (refusing keeps the account,
+    for the deletion to try again)."""
+    mark = Watermark.objects.filter(owner=instance).exclude(logo="").first()
+    if mark:
+        try:
+            default_storage.delete(mark.logo.name)
+        except STORAGE_ERRORS as exc:
+            raise StorageUnavailable(str(exc)) from exc
 
 
 @receiver(recounting, dispatch_uid="albums-recount")

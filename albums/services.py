@@ -11,7 +11,8 @@ from gallery.models import Photo
 from gallery.services import photos_move_to_trash, queue_shareable_originals
 from gallery.signals import changing_photos
 
-from .models import Album, AlbumPhoto, ShareLink
+from .models import Album, AlbumPhoto, ShareLink, Watermark
+from .watermarks import queue_watermarked_copies
 
 ZIP_CHUNK = 1024 * 1024
 # The DOS date a ZIP entry carries runs from 1980 to 2107.
@@ -163,22 +164,33 @@ def zip_chunks(entries, *, files=()):
     yield sink.take()
 
 
-def share_link_create(*, owner, photo=None, album=None, expires_on=None, include_location=False) -> ShareLink:
-    """A new link to one of the owner's photos or albums, valid through ``expires_on``."""
+class NoWatermarkYet(Exception):
+    """A link with a watermark was asked for before the owner set one."""
+
+
+def share_link_create(*, owner, photo=None, album=None, expires_on=None, include_location=False,
+                      watermark=False) -> ShareLink:
+    """A new link to one of the owner's photos or albums, valid through ``expires_on``;
+    ``watermark``: its pictures carry the owner's watermark."""
     if (photo or album).owner_id != owner.pk:
         raise PermissionError("Only the owner can share this.")
+    if watermark and not Watermark.objects.filter(owner=owner).exists():
+        raise NoWatermarkYet
     expires_at = None
     if expires_on:
         next_day = datetime.combine(expires_on + timedelta(days=1), time.min)
         expires_at = timezone.make_aware(next_day)
     link = ShareLink.objects.create(
-        owner=owner, photo=photo, album=album, expires_at=expires_at, include_location=include_location
+        owner=owner, photo=photo, album=album, expires_at=expires_at, include_location=include_location and not watermark,
+        watermark=watermark,
     )
-    if not include_location:
+    if watermark:
+        queue_watermarked_copies(link.target_photos().values_list("pk", flat=True))
+    elif not include_location:
         queue_shareable_originals(link.target_photos().filter(shareable_original="").values_list("pk", flat=True))
     audit_record(Action.SHARE_LINK_CREATED, account=owner, target=_described(link),
                  details={"link": link.pk, "expires_at": expires_at.isoformat() if expires_at else None,
-                          "include_location": include_location})
+                          "include_location": link.include_location, "watermark": watermark})
     return link
 
 

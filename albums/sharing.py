@@ -1,14 +1,19 @@
 """Sharing: links that show one photo or one album to anyone who has them, without signing in."""
+import io
+from pathlib import PurePath
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.decorators import ratelimit
 
 from gallery.files import stored_file_response
+from gallery.imaging import watermarked_jpegs
 from gallery.models import Photo
 from gallery.services import queue_shareable_originals
 from gallery.views import get_photo_for_user
@@ -16,9 +21,16 @@ from pictura.forms_feedback import message_form_errors, posted_next_url
 from pictura.pagination import page_of
 
 from . import services
-from .forms import ShareLinkForm
-from .models import ShareLink
+from .forms import ShareLinkForm, WatermarkForm
+from .models import ShareLink, Watermark
 from .views import get_album_for_user
+from .watermarks import (
+    WatermarkRejected,
+    current_copy,
+    marked_photo_ids,
+    queue_watermarked_copies,
+    watermark_save,
+)
 
 
 @login_required
@@ -33,7 +45,11 @@ def share_create(request):
     if not form.is_valid():
         message_form_errors(request, form)
         return redirect(back)
-    services.share_link_create(owner=request.user, **target, **form.cleaned_data)
+    try:
+        services.share_link_create(owner=request.user, **target, **form.cleaned_data)
+    except services.NoWatermarkYet:
+        messages.error(request, "Set up your watermark first (Shared → Watermark), then make the link.")
+        return redirect(back)
     messages.success(request, "Link created: copy it below and send it to anyone you like.")
     return redirect(back)
 
@@ -119,6 +135,8 @@ def shared_file(request, token, pk, kind):
     if gone:
         return gone
     photo = _shared_photo(link, pk)
+    if link.watermark:
+        return _watermarked_file(request, link, photo, kind)
     if kind == "original":
         if not link.include_location and not photo.shareable_original:
             # Made by a task when the link was created; a photo added to the album since then
@@ -135,3 +153,61 @@ def shared_file(request, token, pk, kind):
     if not rendition:
         raise Http404("This rendition is not ready yet.")
     return stored_file_response(rendition, content_type="image/jpeg")
+
+
+@login_required
+def watermark_settings(request):
+    """The owner's watermark: text, logo, position, size and opacity, with a sample."""
+    mark = Watermark.objects.filter(owner=request.user).first() or Watermark(owner=request.user)
+    form = WatermarkForm(request.POST or None, request.FILES or None, instance=mark)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            watermark_save(owner=request.user, text=data["text"], position=data["position"], size=data["size"],
+                           opacity=data["opacity"], logo=data.get("logo_file"), remove_logo=data.get("remove_logo", False))
+        except WatermarkRejected as exc:
+            form.add_error("logo_file", str(exc))
+        else:
+            marked = len(marked_photo_ids(request.user))
+            messages.success(request, "Watermark saved." + (
+                f" The {marked} photo{pluralize(marked)} your marked links show are being watermarked again." if marked else ""))
+            return redirect("sharing:watermark")
+    return render(request, "sharing/watermark.html", {"form": form, "mark": mark if mark.pk else None})
+
+
+@login_required
+@require_GET
+def watermark_sample(request):
+    """The owner's newest photo's preview with the watermark as saved, drawn now: only the
+    owner sees it, at preview size (what links serve is made once, by a task)."""
+    mark = get_object_or_404(Watermark, owner=request.user)
+    photo = Photo.objects.visible_to(request.user).exclude(preview="").newest_first().first()
+    if photo is None:
+        raise Http404("No photo to show the watermark on yet.")
+    with photo.preview.open("rb") as preview:
+        drawn = watermarked_jpegs(io.BytesIO(preview.read()), mark.style())
+    response = HttpResponse(drawn.preview, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _watermarked_file(request, link, photo, kind):
+    """The photo's marked copy of this kind (the original as a full-size marked JPEG). Until it
+    is made, it is queued and the visitor is told so: nothing unmarked goes out instead."""
+    copy = current_copy(photo)
+    if copy is None:
+        queue_watermarked_copies([photo.pk])  # without workers it is made before this returns
+        copy = current_copy(photo)
+    if copy is None:
+        if kind == "original":
+            response = render(request, "sharing/preparing.html", {"link": link, "photo": photo, "watermark": True},
+                              status=503)
+        else:
+            response = HttpResponse("This picture is being prepared; try again in a moment.", status=503,
+                                    content_type="text/plain; charset=utf-8")
+        response["Retry-After"] = "30"
+        return response
+    if kind == "original":
+        name = f"{PurePath(photo.original_filename).stem}-watermarked.jpg"
+        return stored_file_response(copy.full, download_name=name, content_type="image/jpeg")
+    return stored_file_response(getattr(copy, kind), content_type="image/jpeg")

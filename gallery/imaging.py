@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta, timezone
 
 from django.conf import settings
-from PIL import ExifTags, Image, ImageOps
+from PIL import ExifTags, Image, ImageDraw, ImageFont, ImageOps
 
 from .bounded import LimitExceeded, run_bounded
 from .file_metadata import read_file_description
@@ -479,6 +479,88 @@ def _jpeg_bytes(img: Image.Image, *, quality: int, icc_profile) -> bytes:
     buffer = io.BytesIO()
     img.save(buffer, "JPEG", quality=quality, icc_profile=icc_profile)
     return buffer.getvalue()
+
+
+# --- Watermarks (for share links) ------------------------------------------------------------
+
+WATERMARK_POSITIONS = ("bottom-right", "bottom-left", "top-right", "top-left", "center")
+_MARK_FONT_SIZE = 96  # the mark is drawn at this size, then scaled to its share of the picture
+
+
+@dataclass(frozen=True)
+class WatermarkStyle:
+    text: str
+    logo: bytes | None  # a small image file (checked when it was uploaded), drawn before the text
+    position: str  # one of WATERMARK_POSITIONS
+    size: int  # percent of the picture's width the mark spans
+    opacity: int  # percent
+
+
+@dataclass
+class WatermarkedJpegs:
+    thumbnail: bytes
+    preview: bytes
+    full: bytes  # the original's size, as a JPEG without metadata
+
+
+def watermarked_jpegs(fileobj, style: WatermarkStyle) -> WatermarkedJpegs:
+    """The thumbnail, preview and full-size picture of an original, each with the mark drawn
+    over it at its own scale. The full-size JPEG carries no metadata (no location either)."""
+    with Image.open(fileobj) as img:
+        icc_profile = img.info.get("icc_profile")
+        full = _flatten_to_rgb(ImageOps.exif_transpose(img))
+    preview = full
+    if max(full.size) > PREVIEW_SIZE:
+        preview = ImageOps.contain(full, (PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.HAMMING)
+    source = preview if min(preview.size) >= THUMBNAIL_SIZE else full
+    thumbnail = ImageOps.fit(source, (THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.BOX)
+    mark = _mark(style)
+    return WatermarkedJpegs(
+        thumbnail=_jpeg_bytes(_marked(thumbnail, mark, style), quality=80, icc_profile=icc_profile),
+        preview=_jpeg_bytes(_marked(preview, mark, style), quality=85, icc_profile=icc_profile),
+        full=_jpeg_bytes(_marked(full, mark, style), quality=90, icc_profile=icc_profile),
+    )
+
+
+def _mark(style: WatermarkStyle) -> Image.Image:
+    """The logo and the text side by side, white with a dark outline (legible on any picture),
+    as an RGBA image at the drawing size, its transparency set by the style's opacity."""
+    font = ImageFont.load_default(size=_MARK_FONT_SIZE)  # Pillow's own FreeType font: nothing to install
+    stroke = max(2, _MARK_FONT_SIZE // 16)
+    left, top, right, bottom = font.getbbox(style.text, stroke_width=stroke) if style.text else (0, 0, 0, 0)
+    text_size = (right - left, bottom - top)
+    logo = None
+    if style.logo:
+        with Image.open(io.BytesIO(style.logo)) as opened:
+            logo = ImageOps.contain(opened.convert("RGBA"), (4 * _MARK_FONT_SIZE, int(_MARK_FONT_SIZE * 1.4)))
+    gap = _MARK_FONT_SIZE // 3 if logo and style.text else 0
+    width = (logo.width if logo else 0) + gap + text_size[0]
+    height = max(logo.height if logo else 0, text_size[1])
+    mark = Image.new("RGBA", (max(1, width), max(1, height)), (0, 0, 0, 0))
+    if logo:
+        mark.alpha_composite(logo, ((0, (height - logo.height) // 2)))
+    if style.text:
+        ImageDraw.Draw(mark).text(
+            ((logo.width if logo else 0) + gap - left, (height - text_size[1]) // 2 - top), style.text, font=font,
+            fill=(255, 255, 255, 255), stroke_width=stroke, stroke_fill=(0, 0, 0, 200),
+        )
+    alpha = mark.getchannel("A").point(lambda value: value * style.opacity // 100)
+    mark.putalpha(alpha)
+    return mark
+
+
+def _marked(picture: Image.Image, mark: Image.Image, style: WatermarkStyle) -> Image.Image:
+    """A copy of the picture with the mark scaled to ``style.size`` percent of its width (never
+    taller than a third of it) and placed in its corner or centre, a margin from the edges."""
+    scale = min(picture.width * style.size / 100 / mark.width, picture.height / 3 / mark.height)
+    scaled = mark.resize((max(1, round(mark.width * scale)), max(1, round(mark.height * scale))), Image.Resampling.LANCZOS)
+    margin = round(min(picture.size) * 0.03)
+    vertical, _, horizontal = style.position.partition("-")
+    x = {"left": margin, "right": picture.width - scaled.width - margin}.get(horizontal, (picture.width - scaled.width) // 2)
+    y = {"top": margin, "bottom": picture.height - scaled.height - margin}.get(vertical, (picture.height - scaled.height) // 2)
+    marked = picture.copy()
+    marked.paste(scaled, (x, y), scaled)
+    return marked
 
 
 # --- Location stripping (for share links) --------------------------------------------------

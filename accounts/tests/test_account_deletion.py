@@ -7,14 +7,18 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from accounts import deletion
 from accounts.models import User
-from albums.models import Album, AlbumPhoto, ShareLink
+from albums.models import Album, AlbumPhoto, ShareLink, WatermarkedCopy
+from albums.services import share_link_create
+from albums.watermarks import watermark_save
 from analysis import people
 from analysis.faces import Face as FoundFace
 from analysis.models import Face, Person, PhotoTag, Tag
@@ -27,13 +31,19 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def library(owner, stranger, add_photos):
-    """The owner's photos (one in the trash) with an album, a share link, a tag and a named face;
-    and a stranger's photo, which must survive."""
+def library(owner, stranger, add_photos, after_commit):
+    """The owner's photos (one in the trash) with an album, a watermarked share link (a logo,
+    marked copies), a tag and a named face; and a stranger's photo, which must survive."""
     photos = add_photos(owner, 4)
     album = Album.objects.create(owner=owner, title="Lisbon")
     AlbumPhoto.objects.create(album=album, photo=photos[0])
-    ShareLink.objects.create(owner=owner, album=album)
+    logo = io.BytesIO()
+    Image.new("RGBA", (60, 60), (200, 30, 30, 255)).save(logo, "PNG")
+    with after_commit():
+        watermark_save(owner=owner, text="© Olivia", position="center", size=20, opacity=60,
+                       logo=SimpleUploadedFile("logo.png", logo.getvalue(), "image/png"))
+        share_link_create(owner=owner, album=album, watermark=True)
+    assert WatermarkedCopy.objects.filter(photo=photos[0]).exists()
     PhotoTag.objects.create(photo=photos[0], tag=Tag.objects.get_or_create(name="tram")[0], source="manual")
     found = [FoundFace(box=(0.1, 0.1, 0.3, 0.4), confidence=99.0, size=200, sharpness=80.0, embedding=tuple([0.05] * 128))]
     crops = people.store_face_crops(photos[1], found)
@@ -73,7 +83,7 @@ def test_the_page_says_what_goes_and_a_wrong_password_deletes_nothing(owner_clie
 def test_deleting_my_account_stops_it_at_once_then_deletes_everything_of_it(
         owner_client, client, owner, stranger, library, media_root, smtp_server, sweep):
     mine = [name for name in files_under(media_root) if f"/{owner.pk}/" in name]
-    assert len(mine) >= 4 * 3 + 1  # originals, thumbnails, previews, a face crop
+    assert len(mine) >= 4 * 3 + 1 + 3 + 1  # originals, thumbnails, previews, a face crop, a marked copy, a logo
 
     response = ask_to_delete(owner_client)
     assert response.status_code == 302 and response["Location"] == reverse("accounts:login")

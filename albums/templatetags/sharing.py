@@ -3,6 +3,7 @@ A template tag, so that the gallery's photo page shows it without the gallery im
 from django import template
 
 from ..forms import ShareLinkForm
+from ..models import Watermark
 
 register = template.Library()
 
@@ -16,4 +17,5 @@ def share_panel(context, target):
         "share_form": ShareLinkForm(),
         "target_name": target._meta.model_name,  # "photo" or "album": the field the form posts
         "target_pk": target.pk,
+        "has_watermark": Watermark.objects.filter(owner=context["request"].user).exists(),
     }

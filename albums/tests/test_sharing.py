@@ -3,33 +3,20 @@ import struct
 from datetime import date, timedelta
 
 import pytest
-from django.db.models.signals import post_save
 from django.urls import reverse
 from django.utils import timezone
 from PIL import ExifTags, Image, PngImagePlugin
 
 from albums.models import Album, AlbumPhoto, ShareLink
-from analysis.models import PhotoAnalysis
-from gallery.models import Photo
 from gallery.services import photo_ingest
 from pictura.testing.images import SHARED_PHOTOS, camera_exif, make_image, needs_shared_photos, upload
 
-pytestmark = pytest.mark.django_db(transaction=True)  # downloads queue their copy and expect it made at commit
+pytestmark = [
+    pytest.mark.django_db(transaction=True),  # downloads queue their copy and expect it made at commit
+    pytest.mark.usefixtures("photos_pass_moderation"),
+]
 
 GPS = (("N", (48.0, 51.0, 30.0)), ("E", (2.0, 17.0, 40.0)))
-
-
-@pytest.fixture(autouse=True)
-def photos_pass_moderation():
-    """Links show only photos that analysis found clear (test_share_moderation.py proves it).
-    These tests are about sharing itself, so here every new photo counts as analysed and clear."""
-    def analysed_clear(sender, instance, created, **kwargs):
-        if created:
-            PhotoAnalysis.objects.get_or_create(photo=instance, defaults={"state": PhotoAnalysis.State.DONE})
-
-    post_save.connect(analysed_clear, sender=Photo, dispatch_uid="test-analysed-clear")
-    yield
-    post_save.disconnect(sender=Photo, dispatch_uid="test-analysed-clear")
 
 
 def downloaded(response) -> bytes:

@@ -66,7 +66,7 @@ def test_share_links_made_and_revoked(owner_client, owner, add_photos):
     [revoked] = entries(Action.SHARE_LINK_REVOKED)
     assert made.actor == revoked.actor == made.account == owner
     assert made.target == revoked.target == f"link {link.pk} to photo {photo.pk}: {photo}"
-    assert made.details == {"link": link.pk, "expires_at": None, "include_location": False}
+    assert made.details == {"link": link.pk, "expires_at": None, "include_location": False, "watermark": False}
 
 
 def test_moderation_decisions_and_admin_deletions_name_the_moderator_and_the_owner(staff_client, staff, owner,
