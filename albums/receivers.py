@@ -3,12 +3,11 @@ deleted with what they belong to (connected in AlbumsConfig.ready)."""
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.files.storage import default_storage
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 
 from gallery.models import Photo
-from gallery.services import STORAGE_ERRORS, StorageUnavailable
+from gallery.services import delete_stored
 from gallery.signals import photo_deleting, photos_changing, recounting
 
 from .models import Album, AlbumPhoto, Watermark
@@ -56,12 +55,7 @@ def forget_watermarked_copy_of_deleted_photo(sender, photo, **kwargs):
 def delete_logo_of_deleted_user(sender, instance, **kwargs):
     """An account deleted takes its watermark's logo from storage (refusing keeps the account,
     for the deletion to try again)."""
-    mark = Watermark.objects.filter(owner=instance).exclude(logo="").first()
-    if mark:
-        try:
-            default_storage.delete(mark.logo.name)
-        except STORAGE_ERRORS as exc:
-            raise StorageUnavailable(str(exc)) from exc
+    delete_stored(Watermark.objects.filter(owner=instance).exclude(logo="").values_list("logo", flat=True))
 
 
 @receiver(recounting, dispatch_uid="albums-recount")

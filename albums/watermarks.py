@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from gallery.imaging import ImageRejected, inspect_image, watermarked_jpegs
 from gallery.models import Photo
-from gallery.services import STORAGE_ERRORS, StorageUnavailable, delete_stored_quietly, typed_file
+from gallery.services import STORAGE_ERRORS, StorageUnavailable, delete_stored, delete_stored_quietly, typed_file
 from pictura.tasks import enqueue_after_commit
 
 from .models import AlbumPhoto, ShareLink, Watermark, WatermarkedCopy
@@ -134,11 +134,6 @@ def photo_forget_watermarked_copy(photo: Photo) -> None:
     """Before a photo is deleted for good: its marked copies go first. Raises
     StorageUnavailable, which keeps the photo for another try."""
     copy = WatermarkedCopy.objects.filter(photo=photo).first()
-    if copy is None:
-        return
-    try:
-        for file in copy.stored_files():
-            default_storage.delete(file.name)
-    except STORAGE_ERRORS as exc:
-        raise StorageUnavailable(str(exc)) from exc
-    copy.delete()
+    if copy is not None:
+        delete_stored(file.name for file in copy.stored_files())
+        copy.delete()

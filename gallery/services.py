@@ -287,12 +287,17 @@ def photo_delete(*, photo: Photo) -> None:
     the row is kept and the user can simply try again.
     """
     photo_deleting.send(sender=Photo, photo=photo)
+    delete_stored(stored.name for stored in photo.stored_files())
+    photo.delete()
+
+
+def delete_stored(names) -> None:
+    """Delete these files from storage (idempotent); raises StorageUnavailable."""
     try:
-        for stored in photo.stored_files():
-            default_storage.delete(stored.name)
+        for name in names:
+            default_storage.delete(name)
     except STORAGE_ERRORS as exc:
         raise StorageUnavailable(str(exc)) from exc
-    photo.delete()
 
 
 def delete_stored_quietly(name: str) -> None:
