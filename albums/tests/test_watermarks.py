@@ -57,6 +57,7 @@ def test_links_marked_serve_watermarked_pictures_and_the_owner_sees_them_unmarke
         served = fetched(client, link, photo, kind)
         assert served == (media_root / getattr(copy, kind).name).read_bytes()
         assert served != (media_root / getattr(photo, kind).name).read_bytes()
+    assert "Download (watermarked JPEG)" in client.get(link.get_absolute_url()).content.decode()
     response = client.get(reverse("sharing:file", args=[link.token, photo.pk, "original"]))
     assert response["Content-Disposition"] == 'attachment; filename="eiffel-watermarked.jpg"'
     full = Image.open(io.BytesIO(b"".join(response.streaming_content)))
