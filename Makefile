@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test check bench faults superuser clean assets
+.PHONY: bundle run test check bench faults superuser clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ check: $(VENV)/.dev-installed .env
 	$(BIN)/lint-imports
 	env -u DATABASE_URL -u REDIS_URL PICTURA_TEST_DB=memory \
 	  $(BIN)/python -m pytest -q -n 2 -m "not (s3 or worker or browser or slow)"
+
+## bundle: the Elastic Beanstalk source bundle, dist/pictura-<commit>.zip (what .ebignore keeps)
+bundle: $(VENV)/.runtime-installed
+	$(BIN)/python scripts/bundle.py
 
 ## bench: ingest throughput against the bare decode rate
 bench: $(VENV)/.runtime-installed .env

@@ -50,11 +50,29 @@ def test_a_bad_setting_stops_start_up_with_a_clear_message(name, value, message)
     assert f"ImproperlyConfigured: {message}" in done.stderr
 
 
-def test_procfile_runs_gunicorn_on_loopback_port_8000_and_a_celery_worker():
+def serve(process, role, tmp_path) -> str:
+    """What scripts/serve.sh (the Procfile's processes) starts for ``process`` under PICTURA_ROLE
+    ``role``: the programs it would exec are stand-ins that print their command line."""
+    for program in ("gunicorn", "celery", "sleep"):
+        stand_in = tmp_path / program
+        stand_in.write_text(f'#!/bin/sh\necho {program} "$@"\n')
+        stand_in.chmod(0o755)
+    env = {"PATH": f"{tmp_path}:/usr/bin:/bin", **({"PICTURA_ROLE": role} if role else {})}
+    done = subprocess.run(["bash", "scripts/serve.sh", process], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_procfile_runs_gunicorn_on_loopback_port_8000_and_a_celery_worker(tmp_path):
     processes = dict(line.split(": ", 1) for line in (ROOT / "Procfile").read_text().splitlines() if line)
+    assert processes == {"web": "bash scripts/serve.sh web", "worker": "bash scripts/serve.sh worker"}
     # Only nginx, on the same instance, talks to gunicorn.
-    assert processes["web"].startswith("gunicorn pictura.wsgi:application --bind 127.0.0.1:8000")
-    assert processes["worker"].startswith("celery -A pictura worker")
+    assert serve("web", "", tmp_path).startswith("gunicorn pictura.wsgi:application --bind 127.0.0.1:8000 --workers 3")
+    assert serve("worker", "", tmp_path).startswith("celery -A pictura worker --beat")
+    # Two environments from one bundle (infra/pictura.yaml): each runs its own part.
+    assert serve("worker", "web", tmp_path) == "sleep infinity"
+    assert "--workers 1 " in serve("web", "worker", tmp_path)
+    assert serve("worker", "worker", tmp_path).startswith("celery -A pictura worker")
 
 
 def _setting(name, env):
