@@ -90,7 +90,8 @@ def test_moto_creates_what_it_supports(moto_endpoint):
     assert s3_resources == {f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"}  # that bucket, nothing else
     groups = {group["Description"]: group for group in client("ec2", moto_endpoint).describe_security_groups()["SecurityGroups"]}
     instances = groups["Pictura web and worker instances"]["GroupId"]
-    for description, port in (("PostgreSQL from the Pictura instances only", 5432), ("Redis from the Pictura instances only", 6379)):
+    only_from_instances = {"PostgreSQL from the Pictura instances only": 5432, "Redis from the Pictura instances only": 6379}
+    for description, port in only_from_instances.items():
         [rule] = groups[description]["IpPermissions"]
         assert (rule["FromPort"], rule["IpRanges"], [pair["GroupId"] for pair in rule["UserIdGroupPairs"]]) == (
             port, [], [instances])
