@@ -15,7 +15,10 @@ def stored_file_response(stored, *, download_name: str | None = None, content_ty
     if isinstance(stored.storage, S3Storage):
         parameters = {}
         if download_name:
-            parameters["ResponseContentDisposition"] = content_disposition_header(True, download_name)
+            # boto3 names S3's override so for presigned URLs; through CloudFront (a custom
+            # domain) it is S3's own query parameter, which the distribution passes on.
+            name = "response-content-disposition" if stored.storage.custom_domain else "ResponseContentDisposition"
+            parameters[name] = content_disposition_header(True, download_name)
         response = HttpResponseRedirect(stored.storage.url(stored.name, parameters=parameters))
     else:
         response = FileResponse(

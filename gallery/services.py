@@ -175,10 +175,11 @@ def photo_generate_renditions(*, photo_id: int) -> None:
         photo.renditions_failed("The original could not be decoded.")
         return
     names = {}
+    replaced = [file.name for file in (photo.thumbnail, photo.preview) if file]
     try:
         for kind, content in (("thumbnail", renditions.thumbnail), ("preview", renditions.preview)):
-            key = rendition_key(photo, kind)
-            default_storage.delete(key)  # a rerun replaces, never piles up copies
+            # A new key each time: a key's bytes never change, so caches may keep them for good.
+            key = rendition_key(photo, f"{kind}-{uuid.uuid4().hex[:8]}")
             names[kind] = default_storage.save(key, typed_file(ContentFile(content), "image/jpeg"))
     except STORAGE_ERRORS as exc:
         for name in names.values():
@@ -190,6 +191,8 @@ def photo_generate_renditions(*, photo_id: int) -> None:
     with transaction.atomic():
         photo.renditions_done(**names)
         renditions_ready.send(sender=Photo, photo=photo)
+        # The earlier renditions (a remake) go once the new ones are recorded.
+        transaction.on_commit(lambda: [delete_stored_quietly(name) for name in replaced], robust=True)
 
 
 def photo_retry_renditions(*, photo: Photo) -> bool:

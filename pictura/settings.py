@@ -281,8 +281,21 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": PICTURA_PRESIGNED_URL_SECONDS,
             "file_overwrite": False,
+            # Every key's bytes stay as written (renditions get a new key when remade), so any
+            # cache, CloudFront's or a browser's, may keep them for good.
+            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
         },
     }
+    # CloudFront in front of the bucket (origin access control): files are then delivered
+    # through CloudFront URLs signed with this key pair instead of S3 presigned URLs.
+    AWS_CLOUDFRONT_DOMAIN = env.str("AWS_CLOUDFRONT_DOMAIN", default="")
+    if AWS_CLOUDFRONT_DOMAIN:
+        DEFAULT_STORAGE["OPTIONS"].update(
+            custom_domain=AWS_CLOUDFRONT_DOMAIN,
+            cloudfront_key_id=env.str("AWS_CLOUDFRONT_KEY_ID"),
+            # The PEM private key; in an environment variable its line breaks may be written \n.
+            cloudfront_key=env.str("AWS_CLOUDFRONT_KEY").replace("\\n", "\n").encode(),
+        )
 else:
     DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 

@@ -29,10 +29,8 @@ def test_upload_renditions_download_and_delete_on_s3(owner_client, owner, s3_sto
     photo = Photo.objects.get()
     prefix_original = f"photos/{owner.pk}/{photo.uuid}"
     assert s3_storage.keys(f"photos/{owner.pk}/") == [f"{prefix_original}.jpg"]
-    assert s3_storage.keys(f"renditions/{owner.pk}/{photo.uuid}/") == [
-        f"renditions/{owner.pk}/{photo.uuid}/preview.jpg",
-        f"renditions/{owner.pk}/{photo.uuid}/thumbnail.jpg",
-    ]
+    assert s3_storage.keys(f"renditions/{owner.pk}/{photo.uuid}/") == sorted([photo.preview.name, photo.thumbnail.name])
+    assert photo.preview.name.startswith(f"renditions/{owner.pk}/{photo.uuid}/preview-")
     assert photo.renditions_state == Photo.Renditions.READY
 
     # The download is a redirect to a presigned URL that serves the original under its name.

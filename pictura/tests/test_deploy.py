@@ -109,3 +109,20 @@ def test_nginx_refuses_bodies_at_the_same_size_as_the_app_and_has_its_error_page
     assert "error_page 408 413 502 503 504 /_errors/request-failed.html;" in errors
     page = (ROOT / "static/errors/request-failed.html").read_text()
     assert f"at most {settings.PICTURA_MAX_REQUEST_MB} MB" in page and f"at most {settings.PICTURA_MAX_UPLOAD_MB} MB" in page
+
+
+def test_cloudfront_settings_sign_urls_with_the_key_from_the_environment():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
+    env = {**os.environ, **PRODUCTION_ENV, "AWS_STORAGE_BUCKET_NAME": "photos", "AWS_S3_REGION_NAME": "eu-west-1",
+           "AWS_CLOUDFRONT_DOMAIN": "d111111abcdef8.cloudfront.net", "AWS_CLOUDFRONT_KEY_ID": "K2JCJMDEHXQW5F",
+           "AWS_CLOUDFRONT_KEY": pem.replace("\n", "\\n")}  # as one line, the way environment properties hold it
+    done = manage("shell", "-c", "from django.core.files.storage import default_storage; print(default_storage.url('a.jpg'))",
+                  env=env)
+    assert done.returncode == 0, done.stderr
+    url = done.stdout.strip().splitlines()[-1]
+    assert url.startswith("https://d111111abcdef8.cloudfront.net/a.jpg?Expires=") and "Key-Pair-Id=K2JCJMDEHXQW5F" in url
