@@ -11,7 +11,7 @@ import os
 import pytest
 from django.test import Client, TestCase
 
-from pictura.storage import s3_client_config
+from pictura.storage import OBJECT_PARAMETERS, s3_client_config
 from pictura.testing.images import make_image, upload
 from pictura.testing.servers import (
     CHROMIUM,
@@ -180,6 +180,7 @@ def s3_storage(settings, s3_server):
                 "default_acl": None,
                 "querystring_expire": settings.PICTURA_PRESIGNED_URL_SECONDS,
                 "file_overwrite": False,
+                "object_parameters": OBJECT_PARAMETERS,  # as production
             },
         },
     }

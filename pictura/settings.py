@@ -17,7 +17,7 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
-from pictura.storage import s3_client_config
+from pictura.storage import OBJECT_PARAMETERS, s3_client_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -281,9 +281,7 @@ if AWS_STORAGE_BUCKET_NAME:
             "querystring_auth": True,
             "querystring_expire": PICTURA_PRESIGNED_URL_SECONDS,
             "file_overwrite": False,
-            # Every key's bytes stay as written (renditions get a new key when remade), so any
-            # cache, CloudFront's or a browser's, may keep them for good.
-            "object_parameters": {"CacheControl": "public, max-age=31536000, immutable"},
+            "object_parameters": OBJECT_PARAMETERS,
         },
     }
     # CloudFront in front of the bucket (origin access control): files are then delivered

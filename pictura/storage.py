@@ -1,5 +1,10 @@
-"""How Pictura talks to S3: failures are reported in seconds, not minutes."""
+"""How Pictura talks to S3: failures are reported in seconds, not minutes; objects are
+written to be cached for good."""
 from botocore.config import Config
+
+# Every key's bytes stay as written (renditions get a new key when remade), so any cache,
+# CloudFront's or a browser's, may keep them.
+OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
 
 
 def s3_client_config(*, addressing_style: str | None) -> Config:

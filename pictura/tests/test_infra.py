@@ -26,8 +26,8 @@ PARAMETERS = {
 # What moto 5.2's CloudFormation cannot create (README, "Deploying to AWS"): its resources are
 # skipped there, and checked only by cfn-lint.
 NOT_IN_MOTO = {
-    "AWS::CloudFront::CachePolicy", "AWS::CloudFront::Distribution", "AWS::CloudFront::KeyGroup", "AWS::CloudFront::OriginAccessControl",
-    "AWS::CloudFront::PublicKey", "AWS::CloudWatch::Alarm", "AWS::Cognito::UserPool",
+    "AWS::CloudFront::CachePolicy", "AWS::CloudFront::Distribution", "AWS::CloudFront::KeyGroup",
+    "AWS::CloudFront::OriginAccessControl", "AWS::CloudFront::PublicKey", "AWS::CloudWatch::Alarm", "AWS::Cognito::UserPool",
     "AWS::Cognito::UserPoolClient", "AWS::Cognito::UserPoolDomain", "AWS::Cognito::UserPoolGroup",
     "AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::SubnetGroup", "AWS::ElasticBeanstalk::Application",
     "AWS::ElasticBeanstalk::ConfigurationTemplate", "AWS::ElasticBeanstalk::Environment",
