@@ -15,6 +15,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from audit.services import Action, audit_record
+from gallery.direct_uploads import direct_uploads_enabled, direct_uploads_forget
 from gallery.models import Photo
 from gallery.services import photos_delete_for_good
 from pictura.tasks import enqueue_next_step, requeue_due, retry_deadline, wait_deadline
@@ -67,6 +68,8 @@ def account_delete_step(user_id: int) -> None:
         if time.monotonic() - started > DELETION_STEP_SECONDS:
             enqueue_next_step(delete_account, user_id, due_row=_due_row(user_id))
             return
+    if direct_uploads_enabled():
+        direct_uploads_forget(user)
     address, name = user.email, user.username
     with transaction.atomic():
         audit_record(Action.ACCOUNT_DELETED, account=user, target=name)

@@ -331,3 +331,38 @@ class Library(models.Model):
         cls.objects.filter(owner_id=owner_id).update(
             photos=F("photos") + photos, trashed=F("trashed") + trashed, bytes=F("bytes") + bytes
         )
+
+
+class DirectUpload(models.Model):
+    """A file a browser uploads straight to S3, in parts (S3 multipart upload, presigned URL per
+    part), under ``uploads/<owner>/``; once complete it is checked and ingested by a task like
+    any upload, and the object under uploads/ is deleted either way."""
+
+    class State(models.TextChoices):
+        UPLOADING = "uploading", "Uploading"
+        INGESTING = "ingesting", "Being checked"
+        DONE = "done", "Uploaded"
+        DUPLICATE = "duplicate", "Already in the library"
+        REJECTED = "rejected", "Refused"
+        ABORTED = "aborted", "Abandoned"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="direct_uploads")
+    key = models.CharField(max_length=255, unique=True)
+    upload_id = models.CharField(max_length=1024)
+    filename = models.CharField(max_length=255)
+    size = models.PositiveBigIntegerField()
+    # The upload page's batch options (tags, album) as posted, applied once the photo is in.
+    options = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.UPLOADING)
+    message = models.CharField(max_length=500, blank=True)
+    photo = models.ForeignKey(Photo, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    # Uploading: abandoned (aborted by the sweeper) after this; ingesting: queued again after it.
+    due_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["due_at"], condition=models.Q(state__in=["uploading", "ingesting"]),
+                                name="direct_upload_due_idx")]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_state_display()})"

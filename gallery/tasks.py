@@ -4,6 +4,7 @@ from celery import shared_task
 
 from pictura.tasks import retry_with_backoff
 
+from .direct_uploads import direct_upload_ingest, direct_uploads_sweep
 from .imaging import LocationNotRemoved
 from .models import Photo
 from .services import (
@@ -39,3 +40,15 @@ def prepare_shareable_original(self, photo_id: int) -> None:
     except (StorageUnavailable, LocationNotRemoved) as exc:
         retry_with_backoff(self, exc)
         logger.error("Gave up making the shareable original of photo %s: %s", photo_id, exc)
+
+
+@shared_task(acks_late=True)
+def ingest_direct_upload(upload_pk: int) -> None:
+    """Check and ingest a file the browser uploaded straight to S3."""
+    direct_upload_ingest(upload_pk)
+
+
+@shared_task
+def sweep_direct_uploads() -> int:
+    """Run by Celery beat: abandoned direct uploads aborted, lost ingests queued again."""
+    return direct_uploads_sweep()

@@ -303,7 +303,10 @@ STORAGES = {
 }
 
 # --- Uploads ----------------------------------------------------------------------------------
-PICTURA_MAX_UPLOAD_MB = env_int("PICTURA_MAX_UPLOAD_MB", 30, minimum=1)
+# Through S3 (browsers upload straight to the bucket) a file never passes through a web process.
+PICTURA_MAX_UPLOAD_MB = env_int("PICTURA_MAX_UPLOAD_MB", 200 if AWS_STORAGE_BUCKET_NAME else 30, minimum=1)
+# A direct upload to S3 not completed after this long is aborted (its parts deleted).
+PICTURA_DIRECT_UPLOAD_HOURS = env_int("PICTURA_DIRECT_UPLOAD_HOURS", 24, minimum=1)
 # Decompression-bomb guard: images with more pixels than this are refused before decoding.
 PICTURA_MAX_MEGAPIXELS = env_int("PICTURA_MAX_MEGAPIXELS", 100, minimum=1)
 # What checking one upload may cost: it is decoded in a child process under these limits.
@@ -428,6 +431,7 @@ CELERY_BEAT_SCHEDULE = {
         ("renditions", "gallery.tasks.requeue_due_renditions"),
         ("analyses", "analysis.tasks.requeue_due_analyses"),
         ("forgotten-faces", "analysis.tasks.forget_faces_left_behind"),
+        ("direct-uploads", "gallery.tasks.sweep_direct_uploads"),
     ]
 }
 

@@ -23,6 +23,8 @@ from analysis import people
 from analysis.faces import Face as FoundFace
 from analysis.models import Face, Person, PhotoTag, Tag
 from audit.models import AuditEntry
+from gallery import direct_uploads
+from gallery.direct_uploads import direct_upload_start
 from gallery.models import Photo
 from gallery.services import photos_move_to_trash
 from pictura.testing.factories import files_under
@@ -188,8 +190,12 @@ def test_strangers_and_anonymous_visitors_cannot_reach_it(client):
 @pytest.mark.s3
 def test_nothing_of_a_deleted_account_is_left_in_the_bucket(s3_storage, owner_client, owner, stranger, library, sweep):
     assert any(f"/{owner.pk}/" in key for key in s3_storage.keys())
+    # An upload straight to S3 under way: its parts go too.
+    unfinished = direct_upload_start(owner=owner, filename="half.jpg", size=10 * 1024 * 1024, options={})
     ask_to_delete(owner_client)
     sweep()
     assert not User.objects.filter(pk=owner.pk).exists()
     keys = s3_storage.keys()
     assert keys and all(key.split("/")[1] == str(stranger.pk) for key in keys), keys
+    pending = direct_uploads._s3().list_multipart_uploads(Bucket=s3_storage.bucket).get("Uploads", [])
+    assert unfinished.key not in [upload["Key"] for upload in pending]
