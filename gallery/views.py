@@ -14,6 +14,7 @@ from pictura.tasks import queueing_paused
 
 from . import services
 from .batch_options import apply_batch_options
+from .direct_uploads import PART_SIZE, direct_uploads_enabled
 from .files import stored_file_response
 from .forms import PhotoEditForm, UploadForm
 from .imaging import max_upload_bytes
@@ -87,7 +88,8 @@ def upload(request):
         return render(
             request,
             "gallery/upload.html",
-            {"form": form, "results": results, "max_upload_bytes": max_upload_bytes()},
+            {"form": form, "results": results, "max_upload_bytes": max_upload_bytes(),
+             "direct": direct_uploads_enabled(), "part_size": PART_SIZE},
         )
     status = 400 if form.errors else 200
     return JsonResponse(

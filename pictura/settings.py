@@ -476,12 +476,15 @@ def _origin(url: str) -> str:
 
 
 # Content-Security-Policy (django-csp): scripts and styles only from this site's own files, no
-# inline code. Images may come from S3, where the file views redirect to presigned URLs; forms
-# may lead to the identity provider (sign-in and sign-out go through it).
+# inline code. Images may come from S3 (or CloudFront), where the file views redirect to signed
+# URLs, and the upload page sends files' parts straight to the bucket; forms may lead to the
+# identity provider (sign-in and sign-out go through it).
 _s3_origins = []
 if AWS_STORAGE_BUCKET_NAME:
     _endpoint = DEFAULT_STORAGE["OPTIONS"]["endpoint_url"]
     _s3_origins = [_origin(_endpoint)] if _endpoint else ["https://*.amazonaws.com"]
+    if AWS_CLOUDFRONT_DOMAIN:
+        _s3_origins.append(f"https://{AWS_CLOUDFRONT_DOMAIN}")
 # The map's tile server, "{s}." subdomains as a wildcard.
 _tile_origins = [_origin(PICTURA_MAP_TILES_URL.replace("{s}", "*"))] if PICTURA_MAP_TILES_URL else []
 _provider_origins = sorted({
@@ -493,7 +496,7 @@ CONTENT_SECURITY_POLICY = {
         "script-src": ["'self'"],
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *_s3_origins, *_tile_origins],
-        "connect-src": ["'self'"],
+        "connect-src": ["'self'", *_s3_origins],
         "font-src": ["'self'"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],

@@ -20,3 +20,5 @@ cp -r node_modules/leaflet/dist/images static/vendor/leaflet/
 cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js node_modules/leaflet.markercluster/dist/leaflet.markercluster.js.map \
   node_modules/leaflet.markercluster/dist/MarkerCluster.css node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css \
   static/vendor/leaflet/
+mkdir -p static/vendor/uppy
+cp node_modules/uppy/dist/uppy.min.js node_modules/uppy/dist/uppy.min.js.map static/vendor/uppy/

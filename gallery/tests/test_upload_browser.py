@@ -20,21 +20,27 @@ def test_upload_many_files_with_progress_and_a_result_each(owner, live_site, own
     page.goto(f"{live_site}/upload/")
     page.set_input_files("input[type=file]", [str(good), str(other), str(fake), str(good)])
 
-    assert page.locator(".upload-item.queued").count() == 4
-    assert page.locator("[data-upload-submit]").inner_text() == "Upload 4 photos"
+    # The same file twice in one batch is refused at once; the rest wait for "Upload".
+    assert page.locator(".upload-item.queued").count() == 3
+    assert page.locator("[data-upload-submit]").inner_text() == "Upload 3 photos"
     # A preview for each: the browser types files by their names; the server judges the bytes.
-    assert page.locator(".upload-item img").count() == 4
+    assert page.locator(".upload-item.queued img").count() == 3
     page.fill("#id_tags", "holiday, sea")
     page.click("[data-upload-submit]")
     # (A locator, not wait_for_function: the page's Content-Security-Policy forbids eval.)
     expect(page.locator(".upload-item.queued, .upload-item.uploading")).to_have_count(0, timeout=60_000)
 
     statuses = page.locator(".upload-item").evaluate_all("items => items.map(i => i.className.split(' ')[1])")
-    assert sorted(statuses) == ["done", "done", "duplicate", "rejected"]
-    assert page.locator(".upload-item.rejected .upload-status").inner_text() == (
-        "This is not an image Pictura can read. Upload JPEG, PNG, GIF, WebP, BMP or HEIC files."
-    )
+    assert sorted(statuses) == ["done", "done", "rejected", "rejected"]
+    refusals = page.locator(".upload-item.rejected .upload-status").all_inner_texts()
+    assert "This is not an image Pictura can read. Upload JPEG, PNG, GIF, WebP, BMP or HEIC files." in refusals
+    assert any("duplicate" in text for text in refusals)  # the same file twice in one batch
     assert page.locator("progress").evaluate_all("bars => bars.every(b => b.value === 100)")
     assert "2 uploaded" in page.locator("[data-upload-summary]").inner_text()
+
+    # Chosen again in another batch: the server knows it.
+    page.set_input_files("input[type=file]", [str(good)])
+    page.click("[data-upload-submit]")
+    expect(page.locator(".upload-item.duplicate")).to_have_count(1, timeout=30_000)
     assert Photo.objects.count() == 2
     assert {t for p in Photo.objects.all() for t in p.photo_tags.values_list("tag__name", flat=True)} == {"holiday", "sea"}

@@ -1,18 +1,24 @@
-// Upload page enhancement: drag & drop, a preview and a real progress bar per file, and each
-// file's result as the server reports it. Without JavaScript the same <form> posts every file
-// at once and the server renders the results.
+// The upload page's widget, on Uppy (static/vendor/uppy, from npm): drag & drop, a preview, a
+// progress bar and a result per file. With files in S3 each file goes straight to the bucket in
+// parts (Uppy's S3 multipart uploader, every part URL signed by Pictura): a dropped connection
+// resumes from the parts already there ("Upload" again), and so does a closed tab (Uppy's
+// Golden Retriever keeps the files in the browser). On local disk files post to this page.
+// Without JavaScript the same <form> posts every file at once and the page lists the results.
 (() => {
   const form = document.querySelector("[data-upload-form]");
-  if (!form) return;
+  if (!form || !window.Uppy) return;
   const input = form.querySelector('input[type="file"]');
   const dropzone = form.querySelector("[data-dropzone]");
   const list = document.querySelector("[data-upload-list]");
   const summary = form.querySelector("[data-upload-summary]");
   const submit = form.querySelector("[data-upload-submit]");
   const maxBytes = Number(form.dataset.maxBytes);
-  const PARALLEL_UPLOADS = 3;
-  const queued = [];
+  const direct = form.dataset.directUrl;  // set when files go straight to S3
+  const csrf = form.elements.csrfmiddlewaretoken.value;
+  const entries = new Map();  // Uppy's file id -> its row in the list
   const counts = { done: 0, duplicate: 0, rejected: 0 };
+
+  const uppy = new Uppy.Uppy({ autoProceed: false, restrictions: { maxFileSize: maxBytes } });
 
   const formatSize = (bytes) =>
     bytes >= 1048576 ? `${(bytes / 1048576).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
@@ -27,23 +33,24 @@
   function addItem(file) {
     const item = element("li", "upload-item queued");
     const thumb = element("span", "upload-thumb");
-    if (/^image\/(jpeg|png|gif|webp|bmp)$/.test(file.type)) {
+    if (file.data instanceof Blob && /^image\/(jpeg|png|gif|webp|bmp)$/.test(file.type)) {
       const img = element("img");
       img.alt = "";
-      img.src = URL.createObjectURL(file);
+      img.src = URL.createObjectURL(file.data);
       img.onload = () => URL.revokeObjectURL(img.src);
       thumb.append(img);
     }
-    const name = element("span", "upload-name", file.name);
-    const size = element("span", "upload-size muted", formatSize(file.size));
     const progress = element("progress");
     progress.max = 100;
     progress.value = 0;
     progress.setAttribute("aria-label", `Upload progress of ${file.name}`);
     const status = element("span", "upload-status", "Waiting");
-    item.append(thumb, name, size, progress, status);
+    item.append(thumb, element("span", "upload-name", file.name), element("span", "upload-size muted", formatSize(file.size)),
+      progress, status);
     list.append(item);
-    return { item, progress, status };
+    const entry = { item, progress, status };
+    entries.set(file.id, entry);
+    return entry;
   }
 
   function showResult(entry, result) {
@@ -61,86 +68,145 @@
     updateSummary();
   }
 
+  function waiting() {
+    return uppy.getFiles().filter((file) => !file.progress.uploadComplete);
+  }
+
   function updateSummary() {
+    const queued = waiting().length;
     const parts = [];
-    if (queued.length) parts.push(`${queued.length} ready to upload`);
+    if (queued) parts.push(`${queued} ready to upload`);
     if (counts.done) parts.push(`${counts.done} uploaded`);
     if (counts.duplicate) parts.push(`${counts.duplicate} already in your library`);
     if (counts.rejected) parts.push(`${counts.rejected} rejected`);
     summary.textContent = parts.join(" · ");
-    submit.disabled = queued.length === 0;
-    submit.textContent = queued.length ? `Upload ${queued.length} photo${queued.length > 1 ? "s" : ""}` : "Upload";
+    submit.disabled = queued === 0;
+    submit.textContent = queued ? `Upload ${queued} photo${queued > 1 ? "s" : ""}` : "Upload";
   }
 
   function addFiles(files) {
-    for (const file of files) {
-      const entry = addItem(file);
-      if (file.size > maxBytes) {
-        showResult(entry, { status: "rejected", message: `Larger than the ${formatSize(maxBytes)} limit.` });
-      } else if (file.size === 0) {
-        showResult(entry, { status: "rejected", message: "The file is empty." });
-      } else {
-        queued.push({ file, ...entry });
+    for (const data of files) {
+      try {
+        uppy.addFile({ name: data.name, type: data.type, data, source: "Local" });
+      } catch (error) {  // Uppy's own words: too large, or the same file twice in this batch
+        const message = data.size > maxBytes ? `Larger than the ${formatSize(maxBytes)} limit.` : error.message;
+        showResult(addItem({ id: `refused-${entries.size}`, name: data.name, size: data.size, type: "" }),
+          { status: "rejected", message });
       }
     }
     updateSummary();
   }
 
-  function send(entry) {
-    return new Promise((resolve) => {
-      const data = new FormData();
-      data.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
-      data.append("tags", form.elements.tags.value);
-      if (form.elements.album) data.append("album", form.elements.album.value);
-      data.append("files", entry.file, entry.file.name);
-      const xhr = new XMLHttpRequest();
-      xhr.open("POST", form.action || window.location.href);
-      xhr.setRequestHeader("Accept", "application/json");
-      entry.item.className = "upload-item uploading";
-      entry.status.textContent = "Uploading…";
-      xhr.upload.onprogress = (event) => {
-        if (event.lengthComputable) entry.progress.value = Math.round((event.loaded / event.total) * 100);
-      };
-      xhr.upload.onload = () => { entry.status.textContent = "Processing…"; };
-      xhr.onload = () => {
-        let result;
-        try {
-          const body = JSON.parse(xhr.responseText);
-          result = body.results && body.results[0];
-          if (!result) {
-            const errors = Object.values(body.errors || {}).flat().map((e) => e.message);
-            result = { status: "rejected", message: errors.join(" ") || "The server refused the file." };
-          }
-        } catch {
-          // Not Pictura's answer but the proxy's in front of it (nginx: body too large, timeout).
-          const proxyAnswers = {
-            413: "The file is larger than the server accepts.",
-            408: "The upload took too long and was cut off; please try again.",
-            502: "The server did not answer in time; please try again.",
-            503: "The server did not answer in time; please try again.",
-            504: "The server did not answer in time; please try again.",
-          };
-          const message = proxyAnswers[xhr.status] || `The server answered ${xhr.status}; please try again.`;
-          result = { status: "rejected", message };
-        }
-        showResult(entry, result);
-        resolve();
-      };
-      xhr.onerror = () => {
-        showResult(entry, { status: "rejected", message: "Network error: the file did not reach the server." });
-        resolve();
-      };
-      xhr.send(data);
+  async function api(url, body, method = "POST") {
+    const response = await fetch(url, {
+      method,
+      headers: { Accept: "application/json", "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: method === "GET" ? undefined : JSON.stringify(body || {}),
+      credentials: "same-origin",
+    });
+    const answer = await response.json().catch(() => ({}));
+    if (!response.ok) throw new Error(answer.error || `The server answered ${response.status}; please try again.`);
+    return answer;
+  }
+
+  // The result of a file uploaded to S3 comes once a worker has checked it.
+  async function directResult(file) {
+    for (;;) {
+      const upload = await api(`${direct}${file.meta.directId}/`, null, "GET");
+      if (upload.state !== "ingesting") {
+        const status = { done: "done", duplicate: "duplicate" }[upload.state] || "rejected";
+        return { status, message: upload.message, url: upload.url };
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+
+  if (direct) {
+    const partSize = Number(form.dataset.partSize);
+    uppy.use(Uppy.GoldenRetriever, { serviceWorker: false });
+    uppy.use(Uppy.AwsS3, {
+      limit: 3,
+      // A part that fails is sent again after these pauses (ms): a connection that drops for up
+      // to about two minutes costs only the parts in flight; the others stay in the bucket.
+      retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000, 60000],
+      shouldUseMultipart: () => true,
+      getChunkSize: () => partSize,
+      async createMultipartUpload(file) {
+        const upload = await api(direct, {
+          filename: file.name, size: file.size, tags: form.elements.tags.value,
+          album: form.elements.album ? form.elements.album.value : "",
+        });
+        uppy.setFileMeta(file.id, { directId: upload.id });
+        return { uploadId: upload.uploadId, key: upload.key };
+      },
+      async signPart(file, { partNumber }) {
+        return { url: (await api(`${direct}${file.meta.directId}/parts/${partNumber}/`)).url };
+      },
+      async listParts(file) {
+        return (await api(`${direct}${file.meta.directId}/parts/`, null, "GET")).parts;
+      },
+      async completeMultipartUpload(file, { parts }) {
+        await api(`${direct}${file.meta.directId}/complete/`, { parts });
+        return {};
+      },
+      async abortMultipartUpload(file) {
+        if (file.meta.directId) await api(`${direct}${file.meta.directId}/abort/`);
+      },
+    });
+  } else {
+    uppy.use(Uppy.XHRUpload, {
+      endpoint: form.action || window.location.href,
+      fieldName: "files",
+      formData: true,
+      limit: 3,
+      headers: { Accept: "application/json", "X-CSRFToken": csrf },
+      allowedMetaFields: ["tags", "album"],
     });
   }
 
-  async function worker() {
-    while (queued.length) {
-      const entry = queued.shift();
-      updateSummary();
-      await send(entry);
+  // Not Pictura's answer but the proxy's in front of it (nginx: body too large, timeout).
+  const proxyAnswers = {
+    413: "The file is larger than the server accepts.",
+    408: "The upload took too long and was cut off; please try again.",
+    502: "The server did not answer in time; please try again.",
+    503: "The server did not answer in time; please try again.",
+    504: "The server did not answer in time; please try again.",
+  };
+
+  uppy.on("file-added", (file) => addItem(file));
+  uppy.on("restored", () => updateSummary());
+  uppy.on("upload-progress", (file, progress) => {
+    const entry = entries.get(file.id);
+    if (!entry || !progress.bytesTotal) return;
+    entry.item.className = "upload-item uploading";
+    entry.progress.value = Math.round((progress.bytesUploaded / progress.bytesTotal) * 100);
+    entry.status.textContent = progress.bytesUploaded < progress.bytesTotal ? "Uploading…" : "Processing…";
+  });
+  uppy.on("upload-success", async (file, response) => {
+    const entry = entries.get(file.id);
+    entry.status.textContent = "Processing…";
+    let result;
+    try {
+      result = direct ? await directResult(file) : response.body.results[0];
+    } catch (error) {
+      result = { status: "rejected", message: error.message };
     }
-  }
+    showResult(entry, result);
+    uppy.removeFile(file.id);  // done with: the same file may be chosen again later
+  });
+  uppy.on("upload-error", (file, error, response) => {
+    const body = response && response.body;
+    const errors = body && body.errors ? Object.values(body.errors).flat().map((e) => e.message) : [];
+    let message = errors.join(" ") || (response && proxyAnswers[response.status]) || error.message;
+    // A part PUT that never reached the bucket (Uppy says "Unknown error"), or a fetch that failed.
+    if (!errors.length && (error.isNetworkError || /unknown error|network|failed to fetch/i.test(message))) {
+      message = "The connection dropped. Press Upload to go on from where it stopped.";
+    }
+    const entry = entries.get(file.id);
+    entry.item.className = "upload-item rejected";
+    entry.status.textContent = message;
+    updateSummary();
+  });
 
   input.addEventListener("change", () => {
     addFiles(input.files);
@@ -161,9 +227,11 @@
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!queued.length) return;
+    if (!waiting().length) return;
     submit.disabled = true;
-    await Promise.all(Array.from({ length: PARALLEL_UPLOADS }, worker));
+    uppy.setMeta({ tags: form.elements.tags.value, album: form.elements.album ? form.elements.album.value : "" });
+    const failed = uppy.getFiles().some((file) => file.error);
+    await (failed ? uppy.retryAll() : uppy.upload());
     updateSummary();
   });
   updateSummary();
