@@ -123,7 +123,8 @@
 
   if (direct) {
     const partSize = Number(form.dataset.partSize);
-    uppy.use(Uppy.GoldenRetriever, { serviceWorker: false });
+    // The chosen files themselves are kept (IndexedDB) up to the upload limit each, 1 GB in all.
+    uppy.use(Uppy.GoldenRetriever, { serviceWorker: false, indexedDB: { maxFileSize: maxBytes, maxTotalSize: 1024 ** 3 } });
     uppy.use(Uppy.AwsS3, {
       limit: 3,
       // A part that fails is sent again after these pauses (ms): a connection that drops for up
@@ -174,7 +175,12 @@
   };
 
   uppy.on("file-added", (file) => addItem(file));
-  uppy.on("restored", () => updateSummary());
+  // Files the browser kept from a page closed mid-upload (Golden Retriever): listed again, and
+  // "Upload" goes on from the parts the bucket already has.
+  uppy.on("restored", () => {
+    for (const file of uppy.getFiles()) if (!entries.has(file.id)) addItem(file);
+    updateSummary();
+  });
   uppy.on("upload-progress", (file, progress) => {
     const entry = entries.get(file.id);
     if (!entry || !progress.bytesTotal) return;
@@ -230,8 +236,10 @@
     if (!waiting().length) return;
     submit.disabled = true;
     uppy.setMeta({ tags: form.elements.tags.value, album: form.elements.album ? form.elements.album.value : "" });
+    const interrupted = Object.keys(uppy.getState().currentUploads || {});  // restored from a closed page
     const failed = uppy.getFiles().some((file) => file.error);
-    await (failed ? uppy.retryAll() : uppy.upload());
+    if (interrupted.length) await Promise.all(interrupted.map((id) => uppy.restore(id)));
+    else await (failed ? uppy.retryAll() : uppy.upload());
     updateSummary();
   });
   updateSummary();
