@@ -1,6 +1,7 @@
 """The JSON API the upload page's widget uses to send files straight to S3 (see
 gallery/direct_uploads.py). Each answer is JSON; a refusal says why, with a 4xx status."""
 import json
+from functools import wraps
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -42,6 +43,7 @@ def _as_json(upload: DirectUpload) -> dict:
 
 
 def _refusals(view):
+    @wraps(view)
     def wrapped(request, *args, **kwargs):
         try:
             return view(request, *args, **kwargs)
