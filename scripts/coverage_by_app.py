@@ -9,6 +9,7 @@ from pathlib import Path
 
 import coverage
 
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--floor", type=float, default=85.0)
