@@ -156,3 +156,39 @@ def provider_logout_url(request) -> str:
     if id_token:
         query["id_token_hint"] = id_token
     return f"{endpoint}?{urlencode(query)}"
+
+
+class AccessTokenRefused(Exception):
+    """An API request's bearer token is not a valid access token of the identity provider."""
+
+
+# One client per key set address: it keeps the provider's public keys and fetches them again
+# only for a key id it has not seen (the provider rotated its keys).
+_key_sets: dict[str, jwt.PyJWKClient] = {}
+
+
+def access_token_claims(token: str) -> dict:
+    """The claims of an access token the identity provider signed for this site's client (a
+    Cognito access token: RS256 with the pool's JWKS, ``token_use`` "access", ``client_id``
+    ours), checked like the sign-in's ID token: signature, expiry, issuer. Raises
+    AccessTokenRefused."""
+    url = settings.OIDC_OP_JWKS_ENDPOINT
+    keys = _key_sets.get(url) or _key_sets.setdefault(url, jwt.PyJWKClient(url, cache_keys=True, timeout=settings.OIDC_TIMEOUT))
+    try:
+        key = keys.get_signing_key_from_jwt(token)
+        claims = jwt.decode(
+            token, key.key, algorithms=[settings.OIDC_RP_SIGN_ALGO], issuer=settings.OIDC_OP_ISSUER or None,
+            options={"require": ["exp", "sub"], "verify_aud": False, "verify_iss": bool(settings.OIDC_OP_ISSUER)},
+            leeway=30,
+        )
+    except jwt.PyJWKClientError as exc:
+        raise AccessTokenRefused(f"The provider's keys could not be read or do not sign it: {exc}") from None
+    except jwt.InvalidTokenError as exc:
+        raise AccessTokenRefused(str(exc)) from None
+    if claims.get("token_use", "access") != "access":
+        raise AccessTokenRefused(f"A {claims['token_use']} token, not an access token.")
+    audience = claims.get("aud", [])
+    audience = [audience] if isinstance(audience, str) else audience
+    if settings.OIDC_RP_CLIENT_ID not in (claims.get("client_id"), *audience):
+        raise AccessTokenRefused("Issued to another client.")
+    return claims

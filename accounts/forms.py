@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import UserCreationForm
 
-from .models import User
+from .models import ApiToken, User
 
 
 class RegistrationForm(UserCreationForm):
@@ -61,3 +61,16 @@ class AccountDeletionForm(forms.Form):
         if "password" not in self.fields and not self.user.signed_in_recently():
             raise forms.ValidationError("Sign in again with the identity provider first, then delete.", code="stale")
         return data
+
+
+class ApiTokenForm(forms.ModelForm):
+    """A new personal API token: what it is for, what it may do, how long it lasts."""
+
+    VALIDITY_CHOICES = [("30", "30 days"), ("90", "90 days"), ("365", "1 year"), ("", "No expiry")]
+    valid_days = forms.TypedChoiceField(
+        label="Expires after", choices=VALIDITY_CHOICES, coerce=int, empty_value=None, initial="90", required=False,
+    )
+
+    class Meta:
+        model = ApiToken
+        fields = ("name", "scope")

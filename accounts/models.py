@@ -117,3 +117,45 @@ class Notification(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} #{self.about} to {self.recipient_id}"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def of(self, user):
+        return self.filter(owner=user)
+
+    def usable(self):
+        """Tokens that still sign requests in: not expired, of an active account."""
+        from django.utils import timezone
+
+        return self.filter(models.Q(expires_at__isnull=True) | models.Q(expires_at__gt=timezone.now()),
+                           owner__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A personal token for the JSON API (scripts, apps), made on the profile page. Only a hash of
+    the secret is kept: it is shown once, when made, and cannot be read back."""
+
+    class Scope(models.TextChoices):
+        READ = "read", "Read only"
+        WRITE = "write", "Read and write"
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, help_text="What uses it: “backup script”, “my phone”.")
+    scope = models.CharField(max_length=10, choices=Scope.choices, default=Scope.READ)
+    # The first characters of the secret, shown beside the name so the owner can tell tokens apart.
+    prefix = models.CharField(max_length=16, editable=False)
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, scope: str) -> bool:
+        return self.scope == self.Scope.WRITE or scope == self.Scope.READ

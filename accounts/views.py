@@ -6,7 +6,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
-from django.shortcuts import redirect, render, resolve_url
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -22,10 +22,12 @@ from gallery.models import Library
 from pictura.forms_feedback import safe_next_url
 
 from . import services
+from .api_tokens import api_token_create, api_token_revoke
 from .auth import provider_logout_url
 from .deletion import account_request_deletion
 from .export import library_export_chunks
-from .forms import AccountDeletionForm, NotificationSettingsForm, RegistrationForm
+from .forms import AccountDeletionForm, ApiTokenForm, NotificationSettingsForm, RegistrationForm
+from .models import ApiToken
 from .notifications import unsubscribe, unsubscribe_claim
 
 
@@ -96,8 +98,33 @@ def profile(request):
         "people": Person.objects.of(request.user).exclude(name="").count(),
         "activity": AuditEntry.objects.concerning(request.user)[:PROFILE_ACTIVITY_ENTRIES],
         "notification_form": NotificationSettingsForm(instance=request.user),
+        "api_tokens": ApiToken.objects.of(request.user),
+        "api_token_form": ApiTokenForm(),
     }
     return render(request, "accounts/profile.html", ctx)
+
+
+@login_required
+@require_POST
+def api_token_new(request):
+    """Makes the token and shows its secret, this once: a page, not a redirect, so the secret
+    never travels in a message cookie."""
+    form = ApiTokenForm(request.POST)
+    if not form.is_valid():
+        return render(request, "accounts/api_token_new.html", {"form": form}, status=400)
+    token, secret = api_token_create(owner=request.user, **form.cleaned_data)
+    response = render(request, "accounts/api_token_new.html", {"token": token, "secret": secret})
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_POST
+def api_token_delete(request, pk):
+    token = get_object_or_404(ApiToken.objects.of(request.user), pk=pk)
+    api_token_revoke(token=token)
+    messages.success(request, f"Revoked the token “{token.name}”: it no longer works.")
+    return redirect(reverse("accounts:profile") + "#api-tokens")
 
 
 @login_required

@@ -48,6 +48,8 @@ class AuditEntry(models.Model):
         ADMIN_DELETED = "admin_deleted", "Deleted in the admin"
         ACCOUNT_DELETION_REQUESTED = "account_deletion_requested", "Account deletion requested"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        API_TOKEN_CREATED = "api_token_created", "API token made"
+        API_TOKEN_REVOKED = "api_token_revoked", "API token revoked"
 
     at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
     action = models.CharField(max_length=40, choices=Action.choices, editable=False)

@@ -77,11 +77,15 @@ INSTALLED_APPS = [
     "storages",
     "mozilla_django_oidc",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, from a package: no CDN
     "accounts",
     "gallery",
     "albums",
     "analysis",
     "audit",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -502,6 +506,51 @@ CONTENT_SECURITY_POLICY = {
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'", *_provider_origins],
+    },
+}
+
+# --- The JSON API (api/, /api/v1/) ----------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal tokens first: their "Bearer" challenge makes a request without credentials a 401.
+        "api.authentication.ApiTokenAuthentication",
+        "api.authentication.OidcAccessTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",  # the site's own JavaScript, with CSRF
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.permissions.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerCredentialThrottle"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.NewestIdFirst",
+    "PAGE_SIZE": 100,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests a minute for one token (or one signed-in session, or one address without either).
+PICTURA_API_REQUESTS_PER_MINUTE = env_int("PICTURA_API_REQUESTS_PER_MINUTE", 600, minimum=1)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Pictura API",
+    "DESCRIPTION": (
+        "Your photos, albums, tags, people, places, share links and statistics. Authenticate with a "
+        "personal API token from your profile page (`Authorization: Bearer pct_…`)"
+        + (", or an access token of the single sign-on provider" if PICTURA_OIDC_ENABLED else "")
+        + ". Errors share one shape: `{\"error\": {\"status\", \"code\", \"message\", \"fields\"}}`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "RenditionsStateEnum": "gallery.models.Photo.Renditions",
+        "AnalysisStateEnum": "analysis.models.PhotoAnalysis.State",
+        "TagSourceEnum": "analysis.models.PhotoTag.Source",
     },
 }
 

@@ -5,6 +5,7 @@ from accounts.urls import oidc_urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path("accounts/", include("accounts.urls")),
     path("oidc/", include(oidc_urlpatterns)),
     path("albums/", include("albums.urls")),
