@@ -98,6 +98,9 @@ run_pass() {
   echo "=== $label ==="
   env "$@" || status=1
 }
+# The API's OpenAPI schema, generated as a client would fetch it and checked against the spec.
+run_pass "OpenAPI schema" "$PY" manage.py spectacular --validate --fail-on-warn --file "$STATE/openapi.yaml"
+run_pass "OpenAPI schema against the OpenAPI spec" .venv/bin/openapi-spec-validator "$STATE/openapi.yaml"
 QUEUE="pictura-test-$$"
 # Coverage adds up over the four passes (settings in pyproject.toml); a report per app follows.
 rm -f "$STATE"/coverage*

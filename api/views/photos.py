@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from analysis.forms import SearchForm
 from analysis.models import Face, Person, PhotoTag
 from analysis.selectors import photos_with_person
-from analysis.services import photos_change_keywords
+from analysis.services import distinct_tag_names, photos_change_keywords
 from gallery import services
 from gallery.batch_options import apply_batch_options
 from gallery.files import stored_file_response
@@ -127,7 +127,8 @@ class PhotoViewSet(ApiViewSet):
         if details:
             services.photos_update_details(owner=request.user, photo_ids=[photo.pk], details=details)
         if keywords is not None:
-            photos_change_keywords(owner=request.user, photo_ids=[photo.pk], change="replace", names=tuple(keywords))
+            photos_change_keywords(owner=request.user, photo_ids=[photo.pk], change="set" if keywords else "clear",
+                                   names=distinct_tag_names(keywords))
         return self.retrieve(request, pk=pk)
 
     @extend_schema(responses={204: None}, summary="Move a photo to the trash")
