@@ -1,8 +1,10 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
+from audit.admin_mixins import RecordsDeletions
+
 from .deletion import account_request_deletion
-from .models import User
+from .models import ApiToken, User
 
 
 @admin.register(User)
@@ -29,3 +31,17 @@ class UserAdmin(DjangoUserAdmin):
                                    "sign in.", messages.SUCCESS)
         if len(accounts) < len(queryset):
             self.message_user(request, "Your own account was left alone: delete it from your profile.", messages.WARNING)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(RecordsDeletions, admin.ModelAdmin):
+    """Staff see who has which token and revoke one (delete): never its secret, which nobody has."""
+
+    list_display = ["name", "prefix", "owner", "scope", "created_at", "expires_at", "last_used_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "prefix", "owner__username"]
+    readonly_fields = ["owner", "name", "scope", "prefix", "created_at", "expires_at", "last_used_at"]
+    fields = readonly_fields
+
+    def has_add_permission(self, request):
+        return False  # a token is made by its owner, who alone sees the secret

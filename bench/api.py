@@ -31,15 +31,17 @@ from throwaway import setup_throwaway_django  # noqa: E402
 
 def api_requests(user) -> list[tuple[str, str]]:
     """(what, path) of the requests measured."""
+    from gallery.models import Library, Photo
     from pictura.pagination import photo_key
 
-    photos = list(user.photos.order_by("-sort_at", "-pk").only("pk", "sort_at")[:: max(1, user.photos.count() // 8)])
-    middle = photos[len(photos) // 2]
+    ordered = Photo.objects.visible_to(user).newest_first().only("pk", "sort_at")
+    count = Library.of(user.pk).photos
+    middle, quarter = ordered[count // 2], ordered[count // 4]
     return [
         ("photo list, first page (100)", "/api/v1/photos/"),
         ("photo list, page in the middle", f"/api/v1/photos/?cursor={photo_key(middle)}"),
         ("photo list, search q=dog", "/api/v1/photos/?q=dog"),
-        ("photo detail", f"/api/v1/photos/{photos[4].pk}/"),
+        ("photo detail", f"/api/v1/photos/{quarter.pk}/"),
         ("tags", "/api/v1/tags/"),
         ("albums", "/api/v1/albums/"),
     ]

@@ -547,6 +547,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "api.schema.document_errors"],
     "ENUM_NAME_OVERRIDES": {
         "RenditionsStateEnum": "gallery.models.Photo.Renditions",
         "AnalysisStateEnum": "analysis.models.PhotoAnalysis.State",

@@ -159,3 +159,15 @@ def test_a_provider_access_token_of_a_known_account_is_accepted_and_anything_els
     owner.is_active = False
     owner.save()
     assert me(provider.sign()).status_code == 401
+
+
+def test_staff_see_tokens_in_the_admin_without_their_secret_and_can_revoke_them(owner, staff_client, token_for):
+    secret = token_for(owner)
+    token = ApiToken.objects.get(owner=owner)
+    listing = staff_client.get(reverse("admin:accounts_apitoken_changelist")).content.decode()
+    assert token.prefix in listing and secret not in listing
+    assert staff_client.get(reverse("admin:accounts_apitoken_add")).status_code == 403
+    staff_client.post(reverse("admin:accounts_apitoken_delete", args=[token.pk]), {"post": "yes"})
+    assert not ApiToken.objects.exists()
+    assert AuditEntry.objects.filter(account=owner, action="admin_deleted").exists()
+    assert Client(HTTP_AUTHORIZATION=f"Bearer {secret}").get(reverse("api:me")).status_code == 401

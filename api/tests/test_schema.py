@@ -30,6 +30,10 @@ def test_the_schema_is_valid_openapi_and_lists_every_endpoint():
     for path, item in schema["paths"].items():
         for method, operation in item.items():
             assert operation.get("summary") or operation.get("description"), f"{method.upper()} {path} is undocumented"
+            unauthenticated = operation["responses"]["401"]["content"]["application/json"]["schema"]
+            assert unauthenticated == {"$ref": "#/components/schemas/Error"}, f"{method.upper()} {path}"
+    assert set(schema["components"]["schemas"]["Error"]["properties"]["error"]["required"]) == {
+        "status", "code", "message", "fields"}
 
 
 def test_the_schema_and_its_documentation_page_are_public_and_load_nothing_from_elsewhere(client):

@@ -30,7 +30,7 @@ class DirectUploadViewSet(ApiViewSet):
     """1. POST /uploads/ with the file's name and size; 2. for each part of PART_SIZE bytes, POST
     /uploads/{id}/parts/{n}/ for an address and PUT the bytes there, keeping the ETag S3 answers;
     3. POST /uploads/{id}/complete/ with the parts; 4. GET /uploads/{id}/ until its state is
-    "done" (``photo`` is then its id) or "refused" (``message`` says why)."""
+    "done" (``photo`` is then its id) or "rejected" (``message`` says why)."""
 
     serializer_class = DirectUploadSerializer
 
