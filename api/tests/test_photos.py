@@ -224,3 +224,25 @@ def test_share_links_are_made_listed_and_revoked(owner, api, mine, settings):
     assert api.delete(reverse("api:share-link-detail", args=[link["id"]])).status_code == 204
     assert api.get(reverse("api:share-link-detail", args=[link["id"]])).json()["status"] == "revoked"
     assert api.get(link["url"].replace("http://testserver", "")).status_code == 410
+
+
+def test_lists_ask_the_same_queries_for_5_photos_as_for_40(owner, api, add_photos):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(path):
+        api.get(path)  # the token's first use of the minute is noted once
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(path).status_code == 200
+        return len(captured)
+
+    add_photos(owner, 5)
+    few = {path: queries(path) for path in ("/api/v1/photos/", "/api/v1/photos/?q=IMG", "/api/v1/trash/",
+                                            "/api/v1/albums/", "/api/v1/tags/")}
+    photos = add_photos(owner, 35)
+    api.post(reverse("api:album-list"), {"title": "All"}, content_type="application/json")
+    for photo in photos[:10]:
+        api.delete(reverse("api:photo-detail", args=[photo.pk]))
+    many = {path: queries(path) for path in few}
+    assert many == few
+    assert few["/api/v1/photos/"] <= 3
