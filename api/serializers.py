@@ -197,16 +197,24 @@ class TagCountSerializer(serializers.Serializer):
 class PersonSerializer(serializers.ModelSerializer):
     photo_count = serializers.IntegerField(read_only=True)
     photos = serializers.SerializerMethodField()
+    face = serializers.SerializerMethodField()
 
     class Meta:
         model = Person
-        fields = ["id", "name", "hidden", "photo_count", "photos"]
+        fields = ["id", "name", "hidden", "photo_count", "photos", "face"]
         read_only_fields = ["id", "photo_count"]
         extra_kwargs = {"name": {"required": False}, "hidden": {"required": False}}
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_photos(self, person) -> str:
         return f"{_absolute(self.context['request'], 'api:photo-list')}?people={person.pk}"
+
+    @extend_schema_field({"type": "string", "format": "uri", "nullable": True})
+    def get_face(self, person):
+        """A picture of their sharpest face."""
+        if getattr(person, "cover_face_id", None) is None:
+            return None
+        return _absolute(self.context["request"], "api:person-face", person.pk)
 
 
 class PlaceSerializer(serializers.Serializer):

@@ -190,6 +190,8 @@ def test_tags_people_places_stats_and_me(owner, api, mine):
     assert tags["alphatag"] == 1 and tags["arezzo"] == 1
     [person] = api.get(reverse("api:person-list")).json()["results"]
     assert person["name"] == "alpha person" and person["photo_count"] == 1
+    face = api.get(person["face"].replace("http://testserver", ""))
+    assert face["Content-Type"] == "image/jpeg" and b"".join(face.streaming_content)[:2] == b"\xff\xd8"
     hidden = api.patch(reverse("api:person-detail", args=[person["id"]]), {"hidden": True, "name": "Ana"},
                        content_type="application/json")
     assert hidden.json()["hidden"] is True and hidden.json()["name"] == "Ana"

@@ -1,16 +1,20 @@
 """What the library adds up to: tags, people, places, statistics, and the caller's account."""
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
+from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from analysis import stats
-from analysis.models import Person, Tag
+from analysis.models import Face, Person, Tag
 from analysis.people import person_rename, person_set_hidden
 from analysis.selectors import places_of
+from gallery.files import stored_file_response
 from gallery.models import Library
 
+from ..errors import ApiError
 from ..serializers import CountrySerializer, MeSerializer, PersonSerializer, TagCountSerializer
 from .base import ApiView, ApiViewSet
+from .photos import DOWNLOAD_RESPONSES
 
 
 class TagList(ApiView):
@@ -50,6 +54,15 @@ class PersonViewSet(ApiViewSet):
         if "name" in changes.validated_data:
             person = person_rename(person=person, name=changes.validated_data["name"])
         return Response(self.get_serializer(self.get_queryset().get(pk=person.pk)).data)
+
+
+    @extend_schema(responses=DOWNLOAD_RESPONSES, summary="The person's sharpest face, a small JPEG")
+    @action(detail=True)
+    def face(self, request, pk=None):
+        face = Face.objects.filter(pk=self.get_object().cover_face_id).exclude(crop="").first()
+        if face is None:
+            raise ApiError("This person has no face picture.", status_code=404, code="not_found")
+        return stored_file_response(face.crop, content_type="image/jpeg")
 
 
 class PlaceList(ApiView):
