@@ -131,7 +131,7 @@ def direct_upload_ingest(upload_pk: int) -> None:
             spool.seek(0)
             file = UploadedFile(spool, name=upload.filename, content_type="application/octet-stream", size=size)
             try:
-                photo = photo_ingest(owner=upload.owner, upload=file)
+                photo = photo_ingest(owner=upload.owner, upload=file, render_now=True)  # already in a task
             except PhotoRejected as exc:
                 outcome = (DirectUpload.State.REJECTED, str(exc), None)
             except DuplicatePhoto as exc:

@@ -69,20 +69,22 @@ class PhotoMetadata:
 
 
 @dataclass
+class RenderedJpegs:
+    """The JPEG bytes of a thumbnail and a preview, before they are stored."""
+
+    thumbnail: bytes
+    preview: bytes
+
+
+@dataclass
 class ImageFacts:
     image_format: str
     extension: str
     width: int  # as displayed, after the EXIF orientation
     height: int
     metadata: PhotoMetadata = field(default_factory=PhotoMetadata)
-
-
-@dataclass
-class RenderedJpegs:
-    """The JPEG bytes of a thumbnail and a preview, before they are stored."""
-
-    thumbnail: bytes
-    preview: bytes
+    # Made from the decode that checked the file, when the caller asked for them (JPEG only).
+    renditions: RenderedJpegs | None = None
 
 
 def max_upload_bytes() -> int:
@@ -93,25 +95,33 @@ def max_pixels() -> int:
     return settings.PICTURA_MAX_MEGAPIXELS * 1_000_000
 
 
-def inspect_image(fileobj, *, size: int) -> ImageFacts:
-    """Prove that ``fileobj`` is a whole image of an accepted format, and read its metadata.
-
-    Raises ImageRejected with a message for the user. The content decides, never the name or
-    the content type the client sent. The decoding runs in a child process under CPU and
-    memory limits (PICTURA_DECODE_CPU_SECONDS, PICTURA_DECODE_MEMORY_MB), so no file can cost
-    the web process more than that, whatever it does to the decoder.
-    """
+def check_upload_size(size: int) -> None:
+    """Refuse an empty file or one over the upload limit (ImageRejected), before reading it."""
     if size == 0:
         raise ImageRejected("The file is empty.")
     if size > max_upload_bytes():
         raise ImageRejected(
             f"The file is {size / 1024 / 1024:.1f} MB; the limit is {settings.PICTURA_MAX_UPLOAD_MB} MB."
         )
+
+
+def inspect_image(fileobj, *, size: int, render: bool = False) -> ImageFacts:
+    """Prove that ``fileobj`` is a whole image of an accepted format, and read its metadata;
+    with ``render``, a JPEG's renditions are made from the same decode (``facts.renditions``):
+    one decode at the renditions' scale instead of one to check and another to render.
+
+    Raises ImageRejected with a message for the user. The content decides, never the name or
+    the content type the client sent. The decoding runs in a child process under CPU and
+    memory limits (PICTURA_DECODE_CPU_SECONDS, PICTURA_DECODE_MEMORY_MB), so no file can cost
+    the web process more than that, whatever it does to the decoder.
+    """
+    check_upload_size(size)
     try:
         return run_bounded(
             _inspect,
             fileobj,
             max_pixels(),
+            render,
             cpu_seconds=settings.PICTURA_DECODE_CPU_SECONDS,
             memory_bytes=settings.PICTURA_DECODE_MEMORY_MB * 1024 * 1024,
         )
@@ -126,7 +136,7 @@ def inspect_image(fileobj, *, size: int) -> ImageFacts:
         ) from None
 
 
-def _inspect(fileobj, pixel_limit: int) -> ImageFacts:
+def _inspect(fileobj, pixel_limit: int, render: bool) -> ImageFacts:
     """inspect_image's work, in the bounded child process."""
     fileobj.seek(0)
     if fileobj.read(2) == b"\xff\xd8":  # a JPEG: count its scans before the decoder walks them
@@ -171,7 +181,18 @@ def _inspect(fileobj, pixel_limit: int) -> ImageFacts:
                 f"{settings.PICTURA_MAX_MEGAPIXELS} megapixels allowed in all its frames together."
             )
         metadata = replace(read_metadata(img), **asdict(read_file_description(img)))
-        _decode_fully(img)
+        renditions = None
+        if render and img.format == "JPEG":
+            # The renditions' scale (1/2 for a phone photo) reads every byte of the entropy-coded
+            # data just as 1/8 does: the same check, and the decode the renditions need.
+            img.draft("RGB", _draft_size(img.size))
+            _load_checked(img)
+            renditions = _renditions_of(img)
+        else:
+            # JPEGs decode at 1/8 scale: the whole entropy-coded stream is still read (so damage
+            # is found) but the costly inverse DCT mostly is not.
+            img.draft(None, (max(1, img.width // 8), max(1, img.height // 8)))
+            _load_checked(img)
     if metadata.orientation in (5, 6, 7, 8):  # rotated by 90 degrees one way or the other
         width, height = height, width
     return ImageFacts(
@@ -180,6 +201,7 @@ def _inspect(fileobj, pixel_limit: int) -> ImageFacts:
         width=width,
         height=height,
         metadata=metadata,
+        renditions=renditions,
     )
 
 
@@ -286,13 +308,9 @@ def _too_many_pixels_message(width=None, height=None) -> str:
     )
 
 
-def _decode_fully(img: Image.Image) -> None:
-    """Decode every byte of image data, so a truncated or corrupt file is refused now.
-
-    JPEGs decode at 1/8 scale: the whole entropy-coded stream is still read (so damage is
-    found) but the costly inverse DCT mostly is not.
-    """
-    img.draft(None, (max(1, img.width // 8), max(1, img.height // 8)))
+def _load_checked(img: Image.Image) -> None:
+    """Decode every byte of image data (at the draft scale set), so a truncated or corrupt file
+    is refused now."""
     try:
         img.load()
     except MemoryError:
@@ -440,8 +458,13 @@ def render_renditions(fileobj) -> RenderedJpegs:
     """
     with Image.open(fileobj) as img:
         img.draft("RGB", _draft_size(img.size))  # JPEG only: decode at 1/2, 1/4 or 1/8 scale
-        icc_profile = img.info.get("icc_profile")
-        oriented = _flatten_to_rgb(ImageOps.exif_transpose(img))
+        return _renditions_of(img)
+
+
+def _renditions_of(img: Image.Image) -> RenderedJpegs:
+    """The renditions of an opened image whose draft scale is set (decoded here if not yet)."""
+    icc_profile = img.info.get("icc_profile")
+    oriented = _flatten_to_rgb(ImageOps.exif_transpose(img))
     preview = oriented
     if max(oriented.size) > PREVIEW_SIZE:  # never enlarged
         preview = ImageOps.contain(oriented, (PREVIEW_SIZE, PREVIEW_SIZE), Image.Resampling.HAMMING)

@@ -73,8 +73,11 @@ def sha256_of(upload) -> str:
     return digest.hexdigest()
 
 
-def photo_ingest(*, owner, upload) -> Photo:
-    """Check, store and record one uploaded file; queue its renditions.
+def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None = None) -> Photo:
+    """Check, store and record one uploaded file; its renditions are queued, or with
+    ``render_now`` (imports, uploads already in a task) made from the decode that checks a JPEG
+    and stored with it. ``known``: photo fields to fill where the file says nothing (an import's
+    sidecar: capture date, title, position).
 
     Raises PhotoRejected (with a message for the user) or DuplicatePhoto. Either way nothing is
     left in storage or in the database. Once the row is saved the photo is kept: its renditions
@@ -84,7 +87,7 @@ def photo_ingest(*, owner, upload) -> Photo:
 
     filename = (upload.name or "photo").rsplit("/", 1)[-1][:255]
     try:
-        facts = inspect_image(upload, size=upload.size)
+        facts = inspect_image(upload, size=upload.size, render=render_now)
     except ImageRejected as exc:
         raise PhotoRejected(str(exc)) from None
     sha256 = sha256_of(upload)
@@ -103,11 +106,26 @@ def photo_ingest(*, owner, upload) -> Photo:
         height=facts.height,
         **asdict(facts.metadata),
     )
+    for name, value in (known or {}).items():
+        if getattr(photo, name) in (None, "") and value not in (None, ""):
+            setattr(photo, name, value)
     photo.sort_at = photo.taken_at or photo.uploaded_at
     key = original_key(owner_id=owner.pk, photo_uuid=photo.uuid, extension=facts.extension)
+    stored = []
     try:
         photo.original.name = default_storage.save(key, typed_file(upload, CONTENT_TYPES[facts.image_format]))
+        stored.append(photo.original.name)
+        if facts.renditions:
+            for kind in ("thumbnail", "preview"):
+                content = ContentFile(getattr(facts.renditions, kind))
+                name = default_storage.save(rendition_key(photo, f"{kind}-{uuid.uuid4().hex[:8]}"),
+                                            typed_file(content, "image/jpeg"))
+                stored.append(name)
+                setattr(photo, kind, name)
+            photo.renditions_state, photo.renditions_due_at = Photo.Renditions.READY, None
     except STORAGE_ERRORS as exc:
+        for name in stored:
+            delete_stored_quietly(name)
         logger.warning("Storage refused %s: %s", key, exc)
         raise PhotoRejected(
             "The photo could not be stored because the storage service is unavailable. "
@@ -118,20 +136,21 @@ def photo_ingest(*, owner, upload) -> Photo:
             Library.of(owner.pk)
             photo.save()
             Library.change(owner.pk, photos=1, bytes=photo.file_size)
-            enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
-    except IntegrityError:
-        # The same content arrived twice at once; the other request won.
-        delete_stored_quietly(photo.original.name)
-        raise DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=sha256)) from None
-    except DatabaseError as exc:
-        delete_stored_quietly(photo.original.name)
-        logger.warning("Could not record %s: %s", key, exc)
-        raise PhotoRejected(
-            "The photo could not be saved because the database is unavailable. "
-            "Nothing was kept; please try again in a moment."
-        ) from exc
-    except BaseException:
-        delete_stored_quietly(photo.original.name)
+            if photo.renditions_ready:
+                renditions_ready.send(sender=Photo, photo=photo)
+            else:
+                enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
+    except BaseException as exc:
+        for name in stored:
+            delete_stored_quietly(name)
+        if isinstance(exc, IntegrityError):  # the same content arrived twice at once; the other won
+            raise DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=sha256)) from None
+        if isinstance(exc, DatabaseError):
+            logger.warning("Could not record %s: %s", key, exc)
+            raise PhotoRejected(
+                "The photo could not be saved because the database is unavailable. "
+                "Nothing was kept; please try again in a moment."
+            ) from exc
         raise
     return photo
 

@@ -226,3 +226,30 @@ def test_a_file_over_the_default_limit_is_dropped_without_being_kept(owner_clien
     assert Photo.objects.count() == 0
     assert files_under(media_root) == []
     assert files_under(tmp_path / "spool") == []
+
+
+def test_an_ingest_that_renders_now_makes_the_renditions_from_the_checking_decode(owner, after_commit, media_root):
+    """Imports and uploads already in a task: a JPEG is checked and rendered from one decode,
+    stored with its renditions, ready at once; anything else is rendered by the task as usual."""
+    from gallery.services import PhotoRejected, photo_ingest
+
+    jpeg = make_image(size=(3000, 2000), exif=camera_exif(orientation=6))
+    with after_commit():
+        photo = photo_ingest(owner=owner, upload=upload("phone.jpg", jpeg), render_now=True,
+                             known={"title": "From the sidecar", "camera_make": "Ignored"})
+    assert photo.renditions_ready and photo.renditions_attempts == 0  # no task claimed it
+    assert (photo.width, photo.height) == (2000, 3000)
+    with photo.preview.open("rb") as preview:
+        assert Image.open(preview).size == (1067, 1600)  # oriented, long side 1600
+    with photo.thumbnail.open("rb") as thumbnail:
+        assert Image.open(thumbnail).size == (400, 400)
+    assert photo.title == "From the sidecar" and photo.camera_make == "Canon"  # the file's own wins
+
+    with pytest.raises(PhotoRejected, match="damaged or incomplete"):
+        photo_ingest(owner=owner, upload=upload("cut.jpg", make_image(size=(3000, 2000))[:-5000]), render_now=True)
+    assert len(files_under(media_root)) == 3  # the first photo's three files, nothing of the damaged one
+
+    with after_commit():
+        png = photo_ingest(owner=owner, upload=upload("a.png", make_image("PNG"), "image/png"), render_now=True)
+    png.refresh_from_db()
+    assert png.renditions_ready and png.renditions_attempts == 1  # made by the rendition task
