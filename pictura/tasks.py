@@ -9,6 +9,7 @@ are written to be run twice.
 import logging
 import random
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 
 from celery import current_app
@@ -47,12 +48,33 @@ def queueing_paused() -> bool:
     return time.monotonic() < _broker_down_until
 
 
+_work_left_to_sweeper = False
+
+
+@contextmanager
+def work_left_to_sweeper():
+    """Inside, work that would run in this very process (no broker: laptop mode) and that a row
+    records is only made due, for `manage.py sweep` to do: a bulk import is not held up by
+    tagging each photo as it goes. With a broker nothing changes: workers do the work. (A
+    module flag, not a context variable: the processes an import forks inherit it.)"""
+    global _work_left_to_sweeper
+    before, _work_left_to_sweeper = _work_left_to_sweeper, True
+    try:
+        yield
+    finally:
+        _work_left_to_sweeper = before
+
+
 def enqueue_after_commit(task, *args, due_row=None) -> None:
     """``enqueue`` once the current transaction commits. ``due_row``, (queryset, due field), is
     the row that records this work: if the message cannot be sent it is made due at once, so
     the first sweep after the broker returns sends it."""
 
     def send():
+        if _work_left_to_sweeper and due_row is not None and current_app.conf.task_always_eager:
+            rows, due_field = due_row
+            rows.update(**{due_field: timezone.now()})
+            return
         if not enqueue(task, *args) and due_row is not None:
             rows, due_field = due_row
             rows.update(**{due_field: timezone.now()})
