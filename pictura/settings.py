@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "albums",
     "analysis",
     "audit",
+    "imports",
     "api",
 ]
 

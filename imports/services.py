@@ -1,0 +1,137 @@
+"""Importing a library: a run lists its source's files once, then each file goes through the
+upload's own service (checks, duplicates, quota) and the run remembers what became of it, so
+that running it again continues where it stopped."""
+from collections import Counter
+from pathlib import PurePosixPath
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from albums.models import Album
+from albums.services import album_add_photos, album_create
+from gallery.batch_options import apply_batch_options
+from gallery.imaging import ImageRejected, check_upload_size
+from gallery.services import DuplicatePhoto, PhotoRejected, photo_ingest
+
+from . import takeout
+from .models import ImportItem, ImportRun
+from .sources import Source, left_out, open_source
+
+# What to do with the copies Google Photos edited ("IMG_1234-edited.jpg") beside their originals.
+EDITED_CHOICES = {"both": "keep both", "original": "keep the original only", "edited": "keep the edited copy only"}
+
+
+def import_run_for(*, owner, source: str, album: str = "", tags=(), edited: str = "both", started_by=None) -> ImportRun:
+    """The owner's unfinished run of this source, to continue; else a new one with its files
+    listed. Raises SourceError when the source cannot be read."""
+    run = ImportRun.objects.filter(owner=owner, source=source, state=ImportRun.State.RUNNING).first()
+    if run is not None:
+        return run
+    files = open_source(source)
+    run = ImportRun.objects.create(
+        owner=owner, source=source, started_by=started_by,
+        options={"album": _album_named(owner, album).pk if album else None, "tags": list(tags), "edited": edited},
+    )
+    import_list(run, files)
+    return run
+
+
+def _album_named(owner, title: str) -> Album:
+    """The owner's album with this title, made if there is none (a second import adds to it)."""
+    return Album.objects.owned_by(owner).filter(title=title).order_by("pk").first() or album_create(owner=owner, title=title)
+
+
+def import_list(run: ImportRun, files: Source) -> None:
+    """Record every file of the source in the run: waiting, or refused or left out already
+    (too large, an edited copy the options leave out). A Takeout's sidecars and album folders
+    give each photo what the file may not say, and its album."""
+    entries = [entry for entry in files.entries() if not left_out(entry.path)]
+    paths = {entry.path for entry in entries}
+    is_takeout = takeout.looks_like_takeout(paths)
+    sidecars = dict(files.stream(sorted(p for p in paths if takeout.is_sidecar(p)))) if is_takeout else {}
+    edited = run.options.get("edited", "both")
+    albums: dict[str, Album] = {}
+    items = []
+    for entry in entries:
+        if is_takeout and takeout.is_sidecar(entry.path):
+            continue
+        item = ImportItem(run=run, path=entry.path, size=entry.size)
+        try:
+            check_upload_size(entry.size)
+        except ImageRejected as exc:
+            item.state, item.message = ImportItem.State.REFUSED, str(exc)
+        if is_takeout:
+            _from_takeout(item, run, paths, sidecars, albums, edited)
+        items.append(item)
+    ImportItem.objects.bulk_create(items, batch_size=1000)
+
+
+def _from_takeout(item, run, paths, sidecars, albums, edited) -> None:
+    name = PurePosixPath(item.path).name
+    if takeout.is_edited(item.path) and edited == "original":
+        item.state, item.message = ImportItem.State.SKIPPED, "An edited copy; its original is imported."
+    elif edited == "edited" and not takeout.is_edited(item.path) and any(
+        takeout.original_of_edited(path) == item.path for path in paths if takeout.is_edited(path)
+    ):
+        item.state, item.message = ImportItem.State.SKIPPED, "The original of an edited copy, which is imported."
+    for candidate in takeout.sidecar_candidates(item.path):
+        if candidate in sidecars:
+            item.known = takeout.known_from_sidecar(sidecars[candidate], filename=name)
+            break
+    if folder := takeout.album_folder(item.path):
+        if folder not in albums:
+            title = takeout.album_title(sidecars.get(f"{folder}/metadata.json"), folder)
+            albums[folder] = _album_named(run.owner, title)
+        item.album = albums[folder]
+
+
+def import_item(item: ImportItem, data: bytes) -> ImportItem:
+    """Import one waiting file (its bytes read from the source) as an upload of it would be;
+    records and returns the outcome. Safe to run twice: a file imported already is found by
+    its content."""
+    run, owner = item.run, item.run.owner
+    upload = SimpleUploadedFile(PurePosixPath(item.path).name, data)
+    known = {**item.known}
+    if "taken_at" in known:
+        known["taken_at"] = parse_datetime(known["taken_at"])
+    new, earlier = [], []
+    try:
+        photo = photo_ingest(owner=owner, upload=upload, render_now=True, known=known)
+        new = [photo]
+        item.state, item.message = ImportItem.State.IMPORTED, ""
+    except PhotoRejected as exc:
+        photo = None
+        item.state, item.message = ImportItem.State.REFUSED, str(exc)
+    except DuplicatePhoto as exc:
+        photo = exc.existing
+        earlier = [photo]
+        if _imported_by_this_run(run, photo, item):
+            item.state, item.message = ImportItem.State.IMPORTED, ""  # a run stopped just after importing it
+        else:
+            item.state, item.message = ImportItem.State.DUPLICATE, str(exc)
+    if photo is not None:
+        album = Album.objects.filter(pk=run.options.get("album")).first() if run.options.get("album") else None
+        apply_batch_options(owner=owner, values={"album": album, "tags": tuple(run.options.get("tags", ()))},
+                            uploaded=new, duplicates=earlier)
+        if item.album_id:
+            album_add_photos(album=item.album, photo_ids=[photo.pk])
+    item.photo = photo
+    ImportItem.objects.filter(pk=item.pk).update(state=item.state, message=item.message[:500], photo=photo)
+    return item
+
+
+def _imported_by_this_run(run, photo, item) -> bool:
+    return photo.uploaded_at >= run.created_at and not run.items.filter(photo=photo).exclude(pk=item.pk).exists()
+
+
+def import_finish(run: ImportRun) -> None:
+    """Mark the run done once no file waits."""
+    if not run.items.filter(state=ImportItem.State.PENDING).exists():
+        ImportRun.objects.filter(pk=run.pk).update(state=ImportRun.State.DONE, finished_at=timezone.now(), due_at=None)
+        run.refresh_from_db()
+
+
+def refusals_by_reason(run: ImportRun) -> list[tuple[str, int]]:
+    """Why files were refused, most common first."""
+    return Counter(run.items.filter(state=ImportItem.State.REFUSED).values_list("message", flat=True)).most_common()

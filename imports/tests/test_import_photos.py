@@ -1,0 +1,213 @@
+"""`manage.py import_photos`: folders, archives, Google Takeout and S3 prefixes, through the
+upload's own checks; resumable; a summary and a report of every file not imported."""
+import io
+import json
+import re
+import tarfile
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from albums.models import Album
+from analysis.models import PhotoTag
+from gallery.models import Library, Photo
+from imports.models import ImportItem, ImportRun
+from imports.services import import_run_for
+from pictura.testing.images import camera_exif, make_image
+
+pytestmark = pytest.mark.django_db
+
+
+def jpeg(n: int, **exif) -> bytes:
+    return make_image(size=(800, 600), color=(n * 30 % 256, 90, 200 - n), exif=camera_exif(**exif) if exif else None)
+
+
+def write(root, files: dict) -> None:
+    for path, data in files.items():
+        (root / path).parent.mkdir(parents=True, exist_ok=True)
+        (root / path).write_bytes(data)
+
+
+def counted(said: str, label: str) -> int:
+    """A figure of the command's summary ("  imported     3  (19.4 KB)")."""
+    return int(re.search(rf"^  {label}\s+(\d+)", said, re.MULTILINE).group(1))
+
+
+def run_command(source, user="olivia", **options):
+    out = io.StringIO()
+    call_command("import_photos", str(source), user=user, stdout=out, verbosity=0, **options)
+    return out.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)  # real commits: what each one leaves for the sweeper
+def test_a_folder_is_imported_recursively_with_refusals_and_duplicates_reported(owner, tmp_path, media_root):
+    write(tmp_path / "library", {
+        "2019/a.jpg": jpeg(1), "2019/summer/b.jpg": jpeg(2), "c.png": make_image("PNG", color=(3, 3, 3)),
+        "copy-of-a.jpg": jpeg(1), "notes.txt": b"shopping list", "cut.jpg": jpeg(4)[:-3000], ".DS_Store": b"x",
+    })
+    report = tmp_path / "report.txt"
+    said = run_command(tmp_path / "library", album="Old library", tags="scanned, Family", report=str(report))
+    assert counted(said, "imported") == 3 and counted(said, "duplicates") == 1 and counted(said, "refused") == 2
+    photos = Photo.objects.filter(owner=owner)
+    assert sorted(photos.values_list("original_filename", flat=True)) == ["a.jpg", "b.jpg", "c.png"]
+    # JPEGs are ready at once (rendered from the decode that checked them); the PNG's renditions,
+    # like tagging, are left to the workers, here `manage.py sweep`.
+    assert {p.original_filename for p in photos if p.renditions_ready} == {"a.jpg", "b.jpg"}
+    call_command("sweep", stdout=io.StringIO())
+    assert all(photo.renditions_ready for photo in Photo.objects.filter(owner=owner))
+    album = Album.objects.get(owner=owner, title="Old library")
+    assert album.album_photos.count() == 3
+    assert set(PhotoTag.objects.filter(photo__owner=owner).values_list("tag__name", flat=True)) == {"scanned", "family"}
+    lines = report.read_text().splitlines()
+    assert "copy-of-a.jpg\tAlready in the library\tYou have already uploaded this photo." in lines
+    assert "cut.jpg\tRefused\tThe image is damaged or incomplete, so it cannot be shown." in lines
+    assert any(line.startswith("notes.txt\tRefused\tThis is not an image Pictura can read.") for line in lines)
+    assert not any(".DS_Store" in line for line in lines)
+    assert Library.of(owner.pk).photos == 3
+
+    again = run_command(tmp_path / "library", report=str(report))  # a finished run: a new one, all known
+    assert counted(again, "imported") == 0 and counted(again, "duplicates") == 4
+
+
+def test_an_interrupted_import_continues_where_it_stopped(owner, tmp_path):
+    write(tmp_path, {f"p{n}.jpg": jpeg(n) for n in range(6)})
+    run = import_run_for(owner=owner, source=str(tmp_path))
+    from imports.runner import import_run
+
+    import_run(run, limit=2)  # then the process was killed
+    assert run.items.filter(state="imported").count() == 2 and ImportRun.objects.get().state == "running"
+    # Killed just after a photo was stored, before its file was marked: it is found by content.
+    third = run.items.filter(state="pending").order_by("path").first()
+    from imports.services import import_item
+
+    import_item(third, (tmp_path / third.path).read_bytes())
+    ImportItem.objects.filter(pk=third.pk).update(state="pending", photo=None)
+
+    said = run_command(tmp_path)
+    assert ImportRun.objects.count() == 1 and ImportRun.objects.get().state == "done"
+    assert "Continuing run 1: 2 of 6 files done already." in said
+    assert run.items.filter(state="imported").count() == 6 and Photo.objects.filter(owner=owner).count() == 6
+
+
+@pytest.mark.slow  # the workers are forked processes: they need the rows committed, and a file database
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_import_a_folder_as_one_does(owner, tmp_path):
+    write(tmp_path, {f"p{n}.jpg": jpeg(n) for n in range(8)} | {"same.jpg": jpeg(0)})
+    said = run_command(tmp_path, workers=2)
+    assert counted(said, "imported") == 8 and counted(said, "duplicates") == 1
+    assert Photo.objects.filter(owner=owner, renditions_state="ready").count() == 8
+
+
+def test_a_dry_run_and_bad_arguments_import_nothing(owner, tmp_path):
+    write(tmp_path, {"a.jpg": jpeg(1)})
+    assert "1 files" in run_command(tmp_path, dry_run=True) and not Photo.objects.exists()
+    with pytest.raises(CommandError, match="No user named 'nobody'"):
+        run_command(tmp_path, user="nobody")
+    with pytest.raises(CommandError, match="no such folder or file"):
+        run_command(tmp_path / "missing")
+
+
+# --- Google Takeout ---------------------------------------------------------------------------
+
+
+def sidecar(title, taken: datetime | None = None, position=None, description="") -> bytes:
+    data = {"title": title, "description": description, "imageViews": "3",
+            "creationTime": {"timestamp": "1700000000", "formatted": "Nov 14, 2023"},
+            "geoData": {"latitude": 0.0, "longitude": 0.0, "altitude": 0.0}, "url": "https://photos.google.com/x"}
+    if taken:
+        data["photoTakenTime"] = {"timestamp": str(int(taken.timestamp())), "formatted": "…"}
+    if position:
+        data["geoDataExif"] = {"latitude": position[0], "longitude": position[1], "altitude": 10.0}
+    return json.dumps(data).encode()
+
+
+LONG = "PXL_20230614_183012345.PORTRAIT.ORIGINAL-HDR-shot.jpg"  # its sidecar's name is cut to 51
+
+
+def takeout_files() -> dict:
+    root = "Takeout/Google Photos"
+    rome, beach = jpeg(1), jpeg(2, taken="2020:07:01 10:00:00", gps=(("N", (1.0, 0.0, 0.0)), ("E", (2.0, 0.0, 0.0))))
+    return {
+        f"{root}/Photos from 2019/IMG_0001.jpg": rome,
+        f"{root}/Photos from 2019/IMG_0001.jpg.json": sidecar("IMG_0001.jpg", datetime(2019, 5, 4, 9, 30, tzinfo=UTC),
+                                                               (41.8902, 12.4922), "The Colosseum"),
+        f"{root}/Trip to Rome/IMG_0001.jpg": rome,  # the same photo, in an album
+        f"{root}/Trip to Rome/IMG_0001.jpg.json": sidecar("IMG_0001.jpg", datetime(2019, 5, 4, 9, 30, tzinfo=UTC)),
+        f"{root}/Trip to Rome/metadata.json": json.dumps({"title": "Trip to Rome", "description": ""}).encode(),
+        f"{root}/Trip to Rome/IMG_0001-edited.jpg": jpeg(3),
+        f"{root}/Photos from 2020/beach.jpg": beach,
+        f"{root}/Photos from 2020/beach.jpg.supplemental-metadata.json": sidecar(
+            "Sunny day", datetime(2011, 1, 1, tzinfo=UTC), (10.0, 10.0)),
+        f"{root}/Photos from 2020/{LONG}": jpeg(4),
+        f"{root}/Photos from 2020/{LONG[:46]}.json": sidecar(LONG, datetime(2023, 6, 14, 18, 30, tzinfo=UTC)),
+        f"{root}/Photos from 2020/IMG_0009(1).jpg": jpeg(5),
+        f"{root}/Photos from 2020/IMG_0009.jpg(1).json": sidecar("IMG_0009(1).jpg", datetime(2020, 2, 2, tzinfo=UTC)),
+        f"{root}/Photos from 2020/clip.mp4": b"\x00\x00\x00\x18ftypmp42" + bytes(100),
+    }
+
+
+def as_zip(path, files):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    return path
+
+
+def as_tgz(path, files):
+    with tarfile.open(path, "w:gz") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return path
+
+
+@pytest.mark.parametrize("packing", ["zip", "tgz", "folder"])
+def test_a_takeout_brings_dates_places_titles_and_albums_from_its_sidecars(owner, tmp_path, packing):
+    files = takeout_files()
+    source = {"zip": lambda: as_zip(tmp_path / "takeout.zip", files),
+              "tgz": lambda: as_tgz(tmp_path / "takeout.tgz", files),
+              "folder": lambda: write(tmp_path / "t", files) or tmp_path / "t"}[packing]()
+    said = run_command(source)
+    assert counted(said, "imported") == 5 and counted(said, "duplicates") == 1 and counted(said, "refused") == 1
+    photos = {p.original_filename: p for p in Photo.objects.filter(owner=owner)}
+    rome = photos["IMG_0001.jpg"]
+    assert rome.taken_at == datetime(2019, 5, 4, 9, 30, tzinfo=UTC)  # the file had no date: the sidecar's
+    assert (rome.latitude, rome.longitude) == (41.8902, 12.4922) and rome.description == "The Colosseum"
+    assert rome.title == ""  # Takeout's title is the file name: nothing to add
+    beach = photos["beach.jpg"]
+    assert beach.taken_at == datetime(2020, 7, 1, 10, 0, tzinfo=UTC)  # the file's own date and place win
+    assert round(beach.latitude, 3) == 1.0 and beach.title == "Sunny day"
+    assert photos[LONG].taken_at == datetime(2023, 6, 14, 18, 30, tzinfo=UTC)  # the cut sidecar name
+    assert photos["IMG_0009(1).jpg"].taken_at == datetime(2020, 2, 2, tzinfo=UTC)  # "IMG_0009.jpg(1).json"
+    assert "IMG_0001-edited.jpg" in photos  # kept beside its original by default
+    [album] = Album.objects.filter(owner=owner)  # "Photos from YYYY" are no albums
+    assert album.title == "Trip to Rome"
+    assert set(album.album_photos.values_list("photo__original_filename", flat=True)) == {
+        "IMG_0001.jpg", "IMG_0001-edited.jpg"}
+
+
+@pytest.mark.parametrize(("choice", "kept"), [("original", {"IMG_0001.jpg"}), ("edited", {"IMG_0001-edited.jpg"})])
+def test_takeouts_edited_copies_are_kept_as_asked(owner, tmp_path, choice, kept):
+    files = {name: data for name, data in takeout_files().items() if "Trip to Rome" in name}
+    said = run_command(as_zip(tmp_path / "takeout.zip", files | {
+        "Takeout/Google Photos/Photos from 2019/x.jpg.json": b"{}"}), edited=choice)
+    assert set(Photo.objects.filter(owner=owner).values_list("original_filename", flat=True)) == kept
+    assert counted(said, "left out") == 1
+
+
+@pytest.mark.s3
+def test_an_s3_prefix_is_imported_and_picturas_own_keys_are_refused(owner, s3_storage):
+    client = s3_storage.client()
+    for n in range(3):
+        client.put_object(Bucket=s3_storage.bucket, Key=f"incoming/camera/{n}.jpg", Body=jpeg(n))
+    said = run_command(f"s3://{s3_storage.bucket}/incoming/")
+    assert counted(said, "imported") == 3
+    photo = Photo.objects.filter(owner=owner).first()
+    assert s3_storage.keys(f"photos/{owner.pk}/") and photo.renditions_ready
+    with pytest.raises(CommandError, match="holds Pictura's own files"):
+        run_command(f"s3://{s3_storage.bucket}/photos/")
+    with pytest.raises(CommandError, match="holds Pictura's own files"):
+        run_command(f"s3://{s3_storage.bucket}")
