@@ -24,6 +24,17 @@ from pictura.testing.servers import (
     free_port,
 )
 
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` selects: the mark must be there by then
+def pytest_collection_modifyitems(items):
+    """Every test that uses SeaweedFS is an ``s3`` test, marked or not: `weed mini` takes fixed
+    ports, so `make test` runs these in a pass of their own, one at a time, and the rest on both
+    cores."""
+    for item in items:
+        if {"s3_server", "s3_storage"} & set(item.fixturenames):
+            item.add_marker(pytest.mark.s3)
+
+
 # --- Files and users --------------------------------------------------------------------------
 
 

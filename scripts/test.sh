@@ -105,10 +105,14 @@ QUEUE="pictura-test-$$"
 # Coverage adds up over the four passes (settings in pyproject.toml); a report per app follows.
 rm -f "$STATE"/coverage*
 PYTEST=("$PY" -m pytest --cov --cov-append --cov-report=)
-run_pass "SQLite" -u DATABASE_URL -u REDIS_URL "${PYTEST[@]}" -m "not worker"
+# Most tests run on both cores (pytest-xdist): 3× faster here, since they wait on servers, browsers
+# and subprocesses as much as they compute. SeaweedFS takes fixed ports, so the S3 tests run apart.
+run_pass "SQLite" -u DATABASE_URL -u REDIS_URL "${PYTEST[@]}" -n 2 -m "not worker and not s3"
+run_pass "SQLite, S3 on SeaweedFS" -u DATABASE_URL -u REDIS_URL "${PYTEST[@]}" -m "s3 and not worker"
 run_pass "SQLite, Celery worker on Redis" -u DATABASE_URL REDIS_URL="$REDIS_URL_FOR_TESTS" \
   PICTURA_CELERY_QUEUE="$QUEUE" "${PYTEST[@]}" -m worker
-run_pass "PostgreSQL" -u REDIS_URL DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "not worker"
+run_pass "PostgreSQL" -u REDIS_URL DATABASE_URL="$PG_URL" "${PYTEST[@]}" -n 2 -m "not worker and not s3"
+run_pass "PostgreSQL, S3 on SeaweedFS" -u REDIS_URL DATABASE_URL="$PG_URL" "${PYTEST[@]}" -m "s3 and not worker"
 run_pass "PostgreSQL, Celery worker on Redis" DATABASE_URL="$PG_URL" REDIS_URL="$REDIS_URL_FOR_TESTS" \
   PICTURA_CELERY_QUEUE="$QUEUE" "${PYTEST[@]}" -m worker
 "$PY" scripts/coverage_by_app.py --floor 85 || status=1
