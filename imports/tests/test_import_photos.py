@@ -20,6 +20,12 @@ from pictura.testing.images import camera_exif, make_image
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def reports_elsewhere(tmp_path_factory, monkeypatch):
+    """The command writes its report in the current folder: a folder of the test's own."""
+    monkeypatch.chdir(tmp_path_factory.mktemp("reports"))
+
+
 def jpeg(n: int, **exif) -> bytes:
     return make_image(size=(800, 600), color=(n * 30 % 256, 90, 200 - n), exif=camera_exif(**exif) if exif else None)
 
