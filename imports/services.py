@@ -5,6 +5,7 @@ from collections import Counter
 from pathlib import PurePosixPath
 
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -13,10 +14,11 @@ from albums.services import album_add_photos, album_create
 from gallery.batch_options import apply_batch_options
 from gallery.imaging import ImageRejected, check_upload_size
 from gallery.services import DuplicatePhoto, PhotoRejected, photo_ingest
+from pictura.tasks import enqueue_next_step, requeue_due, wait_deadline, work_left_to_sweeper
 
 from . import takeout
 from .models import ImportItem, ImportRun
-from .sources import Source, left_out, open_source
+from .sources import Source, SourceError, left_out, open_source
 
 # What to do with the copies Google Photos edited ("IMG_1234-edited.jpg") beside their originals.
 EDITED_CHOICES = {"both": "keep both", "original": "keep the original only", "edited": "keep the edited copy only"}
@@ -135,3 +137,52 @@ def import_finish(run: ImportRun) -> None:
 def refusals_by_reason(run: ImportRun) -> list[tuple[str, int]]:
     """Why files were refused, most common first."""
     return Counter(run.items.filter(state=ImportItem.State.REFUSED).values_list("message", flat=True)).most_common()
+
+
+# A background import works this long, then queues its next step (a task never nears Celery's
+# time limit, and other work gets its turn).
+IMPORT_STEP_SECONDS = 20
+
+
+def import_in_background(*, owner, source: str, started_by, **options) -> ImportRun:
+    """Staff's import (the admin, the API): the run listed now, its files imported by steps of
+    a task; a lost message or a killed worker leaves it due for the sweeper."""
+    from .tasks import import_step  # the task module imports this one
+
+    run = import_run_for(owner=owner, source=source, started_by=started_by, **options)
+    with transaction.atomic():
+        _due_row(run.pk)[0].update(due_at=wait_deadline())
+        enqueue_next_step(import_step, run.pk, due_row=_due_row(run.pk))
+    return run
+
+
+def import_step(run_id: int) -> None:
+    """One step of a background import: files for IMPORT_STEP_SECONDS, then the next step is
+    queued until none waits. Tagging follows in the workers. Safe to run twice."""
+    from .runner import import_run
+    from .tasks import import_step as import_step_task  # the task module imports this one
+
+    run = ImportRun.objects.filter(pk=run_id, state=ImportRun.State.RUNNING).select_related("owner").first()
+    if run is None:
+        return
+    _due_row(run_id)[0].update(due_at=wait_deadline())  # being worked on
+    try:
+        with work_left_to_sweeper():
+            import_run(run, seconds=IMPORT_STEP_SECONDS)
+    except SourceError as exc:
+        ImportRun.objects.filter(pk=run_id).update(state=ImportRun.State.FAILED, message=str(exc)[:500], due_at=None)
+        return
+    if ImportRun.objects.filter(pk=run_id, state=ImportRun.State.RUNNING).exists():
+        enqueue_next_step(import_step_task, run_id, due_row=_due_row(run_id))
+
+
+def _due_row(run_id: int):
+    return ImportRun.objects.filter(pk=run_id), "due_at"
+
+
+def imports_requeue_due() -> int:
+    """The sweeper's part: background imports whose message was lost or whose worker died."""
+    from .tasks import import_step  # the task module imports this one
+
+    due = ImportRun.objects.filter(state=ImportRun.State.RUNNING, due_at__lte=timezone.now())
+    return requeue_due(due, due_field="due_at", task=import_step)

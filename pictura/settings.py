@@ -444,6 +444,9 @@ CELERY_BEAT_SCHEDULE["resume-account-deletions"] = {
     "task": "accounts.tasks.resume_account_deletions", "schedule": PICTURA_SWEEP_SECONDS,
     "options": {"expires": PICTURA_SWEEP_SECONDS},
 }
+CELERY_BEAT_SCHEDULE["resume-imports"] = {
+    "task": "imports.tasks.resume_imports", "schedule": PICTURA_SWEEP_SECONDS, "options": {"expires": PICTURA_SWEEP_SECONDS},
+}
 CELERY_BEAT_SCHEDULE["send-notifications"] = {
     "task": "accounts.tasks.send_due_notifications", "schedule": 300, "options": {"expires": 300},
 }

@@ -217,3 +217,31 @@ def test_an_s3_prefix_is_imported_and_picturas_own_keys_are_refused(owner, s3_st
         run_command(f"s3://{s3_storage.bucket}/photos/")
     with pytest.raises(CommandError, match="holds Pictura's own files"):
         run_command(f"s3://{s3_storage.bucket}")
+
+
+@pytest.mark.s3
+def test_staff_import_an_s3_prefix_from_the_admin_and_a_task_does_it_in_steps(owner, staff_client, s3_storage,
+                                                                              after_commit):
+    from django.urls import reverse
+
+    client = s3_storage.client()
+    for n in range(4):
+        client.put_object(Bucket=s3_storage.bucket, Key=f"for-olivia/{n}.jpg", Body=jpeg(n))
+    page = staff_client.get(reverse("admin:imports_importrun_add"))
+    assert b"s3://bucket/prefix/" in page.content
+    refused = staff_client.post(reverse("admin:imports_importrun_add"),
+                                {"owner": owner.pk, "source": "/srv/photos", "edited": "both"})
+    assert b"Give an S3 prefix" in refused.content and not ImportRun.objects.exists()
+    response = staff_client.post(reverse("admin:imports_importrun_add"), {
+        "owner": owner.pk, "source": f"s3://{s3_storage.bucket}/for-olivia/", "album": "From the old server",
+        "tags": "", "edited": "both"})
+    run = ImportRun.objects.get()
+    assert response.status_code == 302 and run.started_by.username == "mod" and run.due_at is not None
+    assert run.items.count() == 4 and not Photo.objects.exists()  # listed; the task imports
+    with after_commit():
+        call_command("sweep", stdout=io.StringIO())  # without a broker, the sweeper runs the steps
+    run.refresh_from_db()
+    assert run.state == "done" and Photo.objects.filter(owner=owner).count() == 4
+    assert Album.objects.get(owner=owner, title="From the old server").photo_count == 4
+    detail = staff_client.get(reverse("admin:imports_importrun_change", args=[run.pk])).content.decode()
+    assert "4 of 4 files (100%)" in detail and "4 imported" in detail
