@@ -4,6 +4,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views.albums import AlbumViewSet
 from .views.base import not_found
+from .views.imports import ImportRunViewSet
 from .views.library import Me, PersonViewSet, PlaceList, Statistics, TagList
 from .views.photos import PhotoViewSet, TrashViewSet
 from .views.sharing import ShareLinkViewSet
@@ -18,6 +19,7 @@ router.register("uploads", DirectUploadViewSet, basename="upload")
 router.register("albums", AlbumViewSet, basename="album")
 router.register("people", PersonViewSet, basename="person")
 router.register("share-links", ShareLinkViewSet, basename="share-link")
+router.register("imports", ImportRunViewSet, basename="import")
 
 # The schema and its documentation page are public: they describe the API, not anyone's data.
 public = {"authentication_classes": [], "permission_classes": []}

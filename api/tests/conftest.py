@@ -14,6 +14,7 @@ from analysis.faces import Face as FoundFace
 from analysis.services import photo_add_manual_tags, photo_locate
 from gallery.models import DirectUpload, Photo
 from gallery.services import photos_update_details
+from imports.models import ImportRun
 from pictura.testing.images import camera_exif, make_image
 
 AREZZO = (("N", (43.0, 28.0, 2.8)), ("E", (11.0, 53.0, 6.5)))
@@ -51,6 +52,7 @@ class Library:
     person: object = None
     link: ShareLink | None = None
     upload: DirectUpload | None = None
+    run: ImportRun | None = None
 
 
 @pytest.fixture
@@ -76,6 +78,7 @@ def build_library(ingest):
         lib.link = share_link_create(owner=user, photo=first)
         lib.upload = DirectUpload.objects.create(owner=user, key=f"uploads/{marker}", upload_id="x", filename=f"{marker}.jpg",
                                                  size=10, due_at=timezone.now() + timedelta(hours=1))
+        lib.run = ImportRun.objects.create(owner=user, source=f"/srv/{marker}/")
         return lib
 
     return build

@@ -36,7 +36,7 @@ def fill(path: str, lib) -> str:
         return path
     kind = path.split("/")[3]
     ids = {"photos": lib.photos[0].pk, "trash": lib.trashed.pk, "albums": lib.album.pk, "people": lib.person.pk,
-           "share-links": lib.link.pk, "uploads": lib.upload.pk}
+           "share-links": lib.link.pk, "uploads": lib.upload.pk, "imports": lib.run.pk}
     return path.replace("{id}", str(ids[kind])).replace("{number}", "1")
 
 
@@ -46,7 +46,7 @@ def hostile_body(lib) -> dict:
         "photos": [p.pk for p in lib.photos], "target": lib.album.pk, "album": lib.album.pk, "photo": lib.photos[0].pk,
         "cover": lib.photos[0].pk, "title": "taken over", "description": "taken over", "name": "taken over",
         "hidden": True, "keywords": ["taken over"], "author": "taken over", "filename": "x.jpg", "size": 10,
-        "parts": [{"PartNumber": 1, "ETag": '"x"'}],
+        "parts": [{"PartNumber": 1, "ETag": '"x"'}], "user": lib.marker, "source": "s3://bucket/x/",
     }
 
 
