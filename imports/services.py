@@ -18,7 +18,7 @@ from pictura.tasks import enqueue_next_step, requeue_due, wait_deadline, work_le
 
 from . import takeout
 from .models import ImportItem, ImportRun
-from .sources import Source, SourceError, left_out, open_source
+from .sources import Entry, Source, SourceError, left_out, open_source
 
 # What to do with the copies Google Photos edited ("IMG_1234-edited.jpg") beside their originals.
 EDITED_CHOICES = {"both": "keep both", "original": "keep the original only", "edited": "keep the edited copy only"}
@@ -44,20 +44,28 @@ def _album_named(owner, title: str) -> Album:
     return Album.objects.owned_by(owner).filter(title=title).order_by("pk").first() or album_create(owner=owner, title=title)
 
 
+def photo_files(files: Source) -> tuple[list[Entry], list[str], bool]:
+    """What of the source is to be imported: (the files, a Takeout's sidecars, whether it is a
+    Takeout). What operating systems leave beside photos is left out."""
+    entries = [entry for entry in files.entries() if not left_out(entry.path)]
+    is_takeout = takeout.looks_like_takeout({entry.path for entry in entries})
+    if not is_takeout:
+        return entries, [], False
+    return ([entry for entry in entries if not takeout.is_sidecar(entry.path)],
+            sorted(entry.path for entry in entries if takeout.is_sidecar(entry.path)), True)
+
+
 def import_list(run: ImportRun, files: Source) -> None:
     """Record every file of the source in the run: waiting, or refused or left out already
     (too large, an edited copy the options leave out). A Takeout's sidecars and album folders
     give each photo what the file may not say, and its album."""
-    entries = [entry for entry in files.entries() if not left_out(entry.path)]
+    entries, sidecar_paths, is_takeout = photo_files(files)
     paths = {entry.path for entry in entries}
-    is_takeout = takeout.looks_like_takeout(paths)
-    sidecars = dict(files.stream(sorted(p for p in paths if takeout.is_sidecar(p)))) if is_takeout else {}
+    sidecars = dict(files.stream(sidecar_paths))
     edited = run.options.get("edited", "both")
     albums: dict[str, Album] = {}
     items = []
     for entry in entries:
-        if is_takeout and takeout.is_sidecar(entry.path):
-            continue
         item = ImportItem(run=run, path=entry.path, size=entry.size)
         try:
             check_upload_size(entry.size)

@@ -10,8 +10,8 @@ from tqdm import tqdm
 from analysis.services import parse_tag_list
 from imports.models import ImportItem
 from imports.runner import import_run
-from imports.services import EDITED_CHOICES, import_run_for, refusals_by_reason
-from imports.sources import SourceError
+from imports.services import EDITED_CHOICES, import_run_for, photo_files, refusals_by_reason
+from imports.sources import SourceError, open_source
 from pictura.tasks import work_left_to_sweeper
 
 
@@ -40,7 +40,7 @@ class Command(BaseCommand):
         if workers < 1:
             raise CommandError("--workers takes 1 or more.")
         if dry_run:
-            return self._dry_run(source, edited)
+            return self._dry_run(source)
         try:
             run = import_run_for(owner=owner, source=source, album=album, tags=parse_tag_list(tags), edited=edited)
         except SourceError as exc:
@@ -87,17 +87,11 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(lines))
         self.stdout.write(f"Every file not imported, and why: {path}")
 
-    def _dry_run(self, source, edited):
-        from imports.sources import left_out, open_source
-        from imports.takeout import is_sidecar, looks_like_takeout
-
+    def _dry_run(self, source):
         try:
-            entries = [entry for entry in open_source(source).entries() if not left_out(entry.path)]
+            files, _, is_takeout = photo_files(open_source(source))
         except SourceError as exc:
             raise CommandError(str(exc)) from None
-        paths = {entry.path for entry in entries}
-        takeout = looks_like_takeout(paths)
-        files = [entry for entry in entries if not (takeout and is_sidecar(entry.path))]
-        kind = "a Google Takeout" if takeout else "plain files"
+        kind = "a Google Takeout" if is_takeout else "plain files"
         self.stdout.write(f"{source}: {kind}, {len(files)} files, {filesizeformat(sum(e.size for e in files))}. "
                           "Nothing was imported (--dry-run).")
