@@ -92,11 +92,11 @@ def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None 
     existing = Photo.objects.owned_by(owner).filter(sha256=sha256).first()
     if existing:
         raise DuplicatePhoto(existing)
+    _check_quota(owner, upload.size)  # before the decode too: a full library costs nothing to refuse
     try:
         facts = inspect_image(upload, size=upload.size, render=render_now)
     except ImageRejected as exc:
         raise PhotoRejected(str(exc)) from None
-    _check_quota(owner, upload.size)
 
     photo = Photo(
         owner=owner,
