@@ -60,7 +60,7 @@ class ImportRunAdmin(admin.ModelAdmin):
         return self.readonly_fields if obj else []
 
     def has_change_permission(self, request, obj=None):
-        return obj is None or super().has_view_permission(request, obj)
+        return False  # a run is started (added) and then only followed: its files decide its figures
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
