@@ -93,7 +93,7 @@ def test_an_interrupted_import_continues_where_it_stopped(owner, tmp_path):
 
     said = run_command(tmp_path)
     assert ImportRun.objects.count() == 1 and ImportRun.objects.get().state == "done"
-    assert "Continuing run 1: 2 of 6 files done already." in said
+    assert f"Continuing run {run.pk}: 2 of 6 files done already." in said
     assert run.items.filter(state="imported").count() == 6 and Photo.objects.filter(owner=owner).count() == 6
 
 
