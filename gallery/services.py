@@ -73,11 +73,11 @@ def sha256_of(upload) -> str:
     return digest.hexdigest()
 
 
-def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None = None) -> Photo:
+def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None = None, decoder=None) -> Photo:
     """Check, store and record one uploaded file; its renditions are queued, or with
     ``render_now`` (imports, uploads already in a task) made from the decode that checks a JPEG
     and stored with it. ``known``: photo fields to fill where the file says nothing (an import's
-    sidecar: capture date, title, position).
+    sidecar: capture date, title, position). ``decoder``: see ``inspect_image``.
 
     Raises PhotoRejected (with a message for the user) or DuplicatePhoto. Either way nothing is
     left in storage or in the database. Once the row is saved the photo is kept: its renditions
@@ -94,7 +94,7 @@ def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None 
         raise DuplicatePhoto(existing)
     _check_quota(owner, upload.size)  # before the decode too: a full library costs nothing to refuse
     try:
-        facts = inspect_image(upload, size=upload.size, render=render_now)
+        facts = inspect_image(upload, size=upload.size, render=render_now, decoder=decoder)
     except ImageRejected as exc:
         raise PhotoRejected(str(exc)) from None
 

@@ -96,10 +96,10 @@ def _from_takeout(item, run, paths, sidecars, albums, edited) -> None:
         item.album = albums[folder]
 
 
-def import_item(item: ImportItem, data: bytes) -> ImportItem:
+def import_item(item: ImportItem, data: bytes, *, decoder=None) -> ImportItem:
     """Import one waiting file (its bytes read from the source) as an upload of it would be;
     records and returns the outcome. Safe to run twice: a file imported already is found by
-    its content."""
+    its content. ``decoder``: see ``inspect_image``."""
     run, owner = item.run, item.run.owner
     upload = SimpleUploadedFile(PurePosixPath(item.path).name, data)
     known = {**item.known}
@@ -107,7 +107,7 @@ def import_item(item: ImportItem, data: bytes) -> ImportItem:
         known["taken_at"] = parse_datetime(known["taken_at"])
     new, earlier = [], []
     try:
-        photo = photo_ingest(owner=owner, upload=upload, render_now=True, known=known)
+        photo = photo_ingest(owner=owner, upload=upload, render_now=True, known=known, decoder=decoder)
         new = [photo]
         item.state, item.message = ImportItem.State.IMPORTED, ""
     except PhotoRejected as exc:

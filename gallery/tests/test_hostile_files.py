@@ -1,5 +1,6 @@
 """Files built to cost the server: scan bombs, decoder hogs, endless animations, broken EXIF."""
 import io
+import os
 import resource
 import struct
 import zlib
@@ -10,7 +11,7 @@ from django.urls import reverse
 from PIL import ExifTags, Image
 
 from gallery import imaging
-from gallery.bounded import LimitExceeded, run_bounded
+from gallery.bounded import BoundedWorker, LimitExceeded, run_bounded
 from gallery.imaging import ImageRejected, inspect_image, jpeg_layout
 from gallery.models import Photo
 from pictura.testing.factories import files_under
@@ -89,6 +90,48 @@ def test_run_bounded_enforces_cpu_and_memory_and_passes_results_and_errors():
     assert run_bounded(_allocate, 16, cpu_seconds=5, memory_bytes=128 * 1024 * 1024) == 16 * 1024 * 1024
     with pytest.raises(ImageRejected, match="no"):
         run_bounded(_fail, cpu_seconds=5, memory_bytes=64 * 1024 * 1024)
+
+
+def _spin_for(seconds):
+    """Spends ``seconds`` of CPU; returns the process it ran in."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    started = usage.ru_utime + usage.ru_stime
+    while (lambda u: u.ru_utime + u.ru_stime)(resource.getrusage(resource.RUSAGE_SELF)) - started < seconds:
+        pass
+    return os.getpid()
+
+
+@pytest.mark.slow  # spends seconds of CPU on purpose
+def test_a_bounded_worker_gives_each_call_its_own_cpu_allowance_and_survives_what_it_stops():
+    with BoundedWorker(cpu_seconds=1, memory_bytes=128 * 1024 * 1024, calls_per_child=4) as worker:
+        child = worker.run(_spin_for, 0.6)
+        # 1.2 s of CPU in all, within a second for each call: the same child did both.
+        assert worker.run(_spin_for, 0.6) == child != os.getpid()
+        with pytest.raises(LimitExceeded, match="SIGXCPU|SIGKILL"):
+            worker.run(_spin)
+        with pytest.raises(LimitExceeded, match="memory"):
+            worker.run(_allocate, 512)
+        with pytest.raises(ImageRejected, match="no"):
+            worker.run(_fail)
+        assert worker.run(_allocate, 16) == 16 * 1024 * 1024
+        pids = {worker.run(os.getpid) for _ in range(6)}
+        assert len(pids) == 2 and child not in pids  # a new child after each stop, and every 4 calls
+        last = worker.run(os.getpid)
+    with pytest.raises(ChildProcessError):
+        os.waitpid(last, os.WNOHANG)  # closed with the worker, and reaped
+
+
+def test_an_import_decoder_checks_and_renders_as_a_fork_per_file_does(settings):
+    data = make_image(size=(3000, 2000), exif=camera_exif(orientation=6))
+    with imaging.image_decoder() as decoder:
+        kept = inspect_image(io.BytesIO(data), size=len(data), render=True, decoder=decoder)
+        with pytest.raises(ImageRejected, match="not an image"):
+            inspect_image(io.BytesIO(b"not a photo"), size=11, decoder=decoder)
+    forked = inspect_image(io.BytesIO(data), size=len(data), render=True)
+    assert kept == forked
+    assert (kept.width, kept.height) == (2000, 3000)
+    assert Image.open(io.BytesIO(kept.renditions.preview)).size == (1067, 1600)  # upright
+    assert Image.open(io.BytesIO(kept.renditions.thumbnail)).size == (400, 400)
 
 
 def test_an_animation_with_too_many_pixels_in_all_frames_is_refused(settings):
