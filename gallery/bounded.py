@@ -62,19 +62,14 @@ def run_bounded(func, *args, cpu_seconds: int, memory_bytes: int):
     if not hasattr(os, "fork"):
         return func(*args)
     read_end, write_end = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child
-        status = 0
-        try:
-            os.close(read_end)
-            _set_limits(cpu_seconds, memory_bytes)
-            with os.fdopen(write_end, "wb") as pipe:
-                pipe.write(pickle.dumps(_outcome(func, args)))
-        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
-            status = 1
-        finally:
-            os._exit(status)
 
+    def child():
+        os.close(read_end)
+        _set_limits(cpu_seconds, memory_bytes)
+        with os.fdopen(write_end, "wb") as pipe:
+            pipe.write(pickle.dumps(_outcome(func, args)))
+
+    pid = _fork(child)
     os.close(write_end)
     payload = _read_all(read_end, pid, deadline=time.monotonic() + 2 * cpu_seconds + 5)
     _, status = os.waitpid(pid, 0)
@@ -83,6 +78,22 @@ def run_bounded(func, *args, cpu_seconds: int, memory_bytes: int):
     if not payload:
         raise LimitExceeded(f"exit status {os.waitstatus_to_exitcode(status)}")
     return _result(pickle.loads(payload))
+
+
+def _fork(child) -> int:
+    """A child process that runs ``child()`` and leaves, whatever happens, through ``os._exit``
+    (no cleanup of what it shares with the parent: database connections, files). Returns its
+    pid, in the parent."""
+    pid = os.fork()
+    if pid == 0:
+        status = 0
+        try:
+            child()
+        except BaseException:  # noqa: BLE001 - nothing may escape a forked child
+            status = 1
+        finally:
+            os._exit(status)
+    return pid
 
 
 def _outcome(func, args) -> tuple[bool, object]:
@@ -177,17 +188,13 @@ class BoundedWorker:
     def _start(self) -> None:
         request_read, request_write = os.pipe()
         reply_read, reply_write = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the child
-            status = 0
-            try:
-                os.close(request_write)
-                os.close(reply_read)
-                self._serve(os.fdopen(request_read, "rb"), os.fdopen(reply_write, "wb"))
-            except BaseException:  # noqa: BLE001 - nothing may escape a forked child
-                status = 1
-            finally:
-                os._exit(status)
+
+        def child():
+            os.close(request_write)
+            os.close(reply_read)
+            self._serve(os.fdopen(request_read, "rb"), os.fdopen(reply_write, "wb"))
+
+        pid = _fork(child)
         os.close(request_read)
         os.close(reply_write)
         self._child = (pid, os.fdopen(request_write, "wb"), os.fdopen(reply_read, "rb", buffering=0))
