@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
 
-from .imaging import CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
+from .imaging import ACCEPTED_FORMATS, CONTENT_TYPES, ImageRejected, inspect_image, render_renditions, without_location
 from .models import Library, Photo
 from .signals import changing_photos, photo_deleting, renditions_ready
 
@@ -47,13 +47,18 @@ def original_key(*, owner_id: int, photo_uuid: uuid.UUID, extension: str) -> str
     return f"photos/{owner_id}/{photo_uuid}.{extension}"
 
 
+def renditions_folder(*, owner_id: int, photo_uuid: uuid.UUID) -> str:
+    """Where everything made from one photo is stored (renditions, faces, watermarked copies)."""
+    return f"renditions/{owner_id}/{photo_uuid}"
+
+
 def rendition_key(photo: Photo, kind: str) -> str:
-    return f"renditions/{photo.owner_id}/{photo.uuid}/{kind}.jpg"
+    return f"{renditions_folder(owner_id=photo.owner_id, photo_uuid=photo.uuid)}/{kind}.jpg"
 
 
 def shareable_original_key(photo: Photo) -> str:
     extension = photo.original.name.rsplit(".", 1)[-1]
-    return f"renditions/{photo.owner_id}/{photo.uuid}/original-without-location.{extension}"
+    return f"{renditions_folder(owner_id=photo.owner_id, photo_uuid=photo.uuid)}/original-without-location.{extension}"
 
 
 def typed_file(content, content_type: str) -> File:
@@ -73,11 +78,14 @@ def sha256_of(upload) -> str:
     return digest.hexdigest()
 
 
-def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None = None, decoder=None) -> Photo:
+def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None = None, decoder=None,
+                 photo_uuid: uuid.UUID | None = None) -> Photo:
     """Check, store and record one uploaded file; its renditions are queued, or with
     ``render_now`` (imports, uploads already in a task) made from the decode that checks a JPEG
     and stored with it. ``known``: photo fields to fill where the file says nothing (an import's
-    sidecar: capture date, title, position). ``decoder``: see ``inspect_image``.
+    sidecar: capture date, title, position). ``decoder``: see ``inspect_image``. ``photo_uuid``:
+    the name to store it under, chosen and remembered by a caller that must be able to clean up
+    after a process killed between storing and recording (``photo_remove_unrecorded``).
 
     Raises PhotoRejected (with a message for the user) or DuplicatePhoto. Either way nothing is
     left in storage or in the database. Once the row is saved the photo is kept: its renditions
@@ -100,6 +108,7 @@ def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None 
 
     photo = Photo(
         owner=owner,
+        uuid=photo_uuid or uuid.uuid4(),
         original_filename=filename,
         image_format=facts.image_format,
         file_size=upload.size,
@@ -155,6 +164,23 @@ def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None 
             ) from exc
         raise
     return photo
+
+
+def photo_remove_unrecorded(*, owner_id: int, photo_uuid: uuid.UUID) -> Photo | None:
+    """The photo an ingest under this name recorded; if it recorded none (its process was killed
+    between storing and recording), whatever it stored is removed and None returned."""
+    recorded = Photo.objects.filter(uuid=photo_uuid, owner_id=owner_id).first()
+    if recorded is None:
+        for extension in ACCEPTED_FORMATS.values():
+            delete_stored_quietly(original_key(owner_id=owner_id, photo_uuid=photo_uuid, extension=extension))
+        folder = renditions_folder(owner_id=owner_id, photo_uuid=photo_uuid)
+        try:
+            names = default_storage.listdir(folder)[1]
+        except FileNotFoundError:  # the local disk: nothing was stored there
+            names = []
+        for name in names:
+            delete_stored_quietly(f"{folder}/{name}")
+    return recorded
 
 
 def _check_quota(owner, size: int) -> None:

@@ -55,6 +55,9 @@ class ImportItem(models.Model):
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     message = models.CharField(max_length=500, blank=True)
     photo = models.ForeignKey("gallery.Photo", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # The name its photo is stored under, remembered before anything is stored: a run killed
+    # between storing and recording finds the photo, or removes what it stored, by this name.
+    photo_uuid = models.UUIDField(null=True, blank=True, editable=False)
     # What the source says besides the file (a Takeout sidecar, its album): photo fields to
     # fill where the file says nothing, and the album to put it in.
     known = models.JSONField(default=dict, blank=True)

@@ -1,7 +1,10 @@
 """Running an import's waiting files, in this process or in N processes at once (each with its
 own database connection: decoding a photo takes a core). Each process decodes through one
 long-lived bounded child (``image_decoder``) rather than forking per file."""
+import ctypes
 import multiprocessing
+import os
+import signal
 import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -17,9 +20,24 @@ from .sources import open_source
 _decoder = None  # a pool process's own, made when it starts
 
 
-def _start_decoder() -> None:
+def _start_pool_process(parent: int) -> None:
     global _decoder
+    _die_with(parent)
     _decoder = image_decoder()
+
+
+def _die_with(parent: int) -> None:
+    """Linux: the pool process is killed when the command is (kill -9 leaves nothing importing
+    on; the run resumes from the database). Its decoder leaves when it does."""
+    try:
+        ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # another system: a killed command's pool ends with its queue
+        return
+    if os.getppid() != parent:  # the command died before the line above
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 
 
 def _import_one(item_id: int, data: bytes, decoder) -> tuple[str, int]:
@@ -49,7 +67,8 @@ def import_run(run: ImportRun, *, workers: int = 1, done: Callable[[str, int], N
     else:
         connections.close_all()  # each child opens its own
         context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_decoder) as pool:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_start_pool_process,
+                                 initargs=(os.getpid(),)) as pool:
             running = set()
             try:
                 for path, data in files:

@@ -1,6 +1,7 @@
 """Importing a library: a run lists its source's files once, then each file goes through the
 upload's own service (checks, duplicates, quota) and the run remembers what became of it, so
 that running it again continues where it stopped."""
+import uuid
 from collections import Counter
 from pathlib import PurePosixPath
 
@@ -13,7 +14,7 @@ from albums.models import Album
 from albums.services import album_add_photos, album_create
 from gallery.batch_options import apply_batch_options
 from gallery.imaging import ImageRejected, check_upload_size
-from gallery.services import DuplicatePhoto, PhotoRejected, photo_ingest
+from gallery.services import DuplicatePhoto, PhotoRejected, photo_ingest, photo_remove_unrecorded
 from pictura.tasks import enqueue_next_step, requeue_due, wait_deadline, work_left_to_sweeper
 
 from . import takeout
@@ -98,28 +99,20 @@ def _from_takeout(item, run, paths, sidecars, albums, edited) -> None:
 
 def import_item(item: ImportItem, data: bytes, *, decoder=None) -> ImportItem:
     """Import one waiting file (its bytes read from the source) as an upload of it would be;
-    records and returns the outcome. Safe to run twice: a file imported already is found by
-    its content. ``decoder``: see ``inspect_image``."""
+    records and returns the outcome. Safe to run twice, and after a run killed halfway through
+    it. ``decoder``: see ``inspect_image``."""
     run, owner = item.run, item.run.owner
-    upload = SimpleUploadedFile(PurePosixPath(item.path).name, data)
-    known = {**item.known}
-    if "taken_at" in known:
-        known["taken_at"] = parse_datetime(known["taken_at"])
     new, earlier = [], []
-    try:
-        photo = photo_ingest(owner=owner, upload=upload, render_now=True, known=known, decoder=decoder)
-        new = [photo]
+    photo = None
+    if item.photo_uuid:  # a run killed while importing this file: its photo was recorded, or what was stored goes
+        photo = photo_remove_unrecorded(owner_id=owner.pk, photo_uuid=item.photo_uuid)
+    if photo is not None:
         item.state, item.message = ImportItem.State.IMPORTED, ""
-    except PhotoRejected as exc:
-        photo = None
-        item.state, item.message = ImportItem.State.REFUSED, str(exc)
-    except DuplicatePhoto as exc:
-        photo = exc.existing
-        earlier = [photo]
-        if _imported_by_this_run(run, photo, item):
-            item.state, item.message = ImportItem.State.IMPORTED, ""  # a run stopped just after importing it
-        else:
-            item.state, item.message = ImportItem.State.DUPLICATE, str(exc)
+        new.append(photo)  # its batch options may not have been applied
+    else:
+        item.photo_uuid = uuid.uuid4()
+        ImportItem.objects.filter(pk=item.pk).update(photo_uuid=item.photo_uuid)
+        photo = _ingest(item, data, decoder, new, earlier)
     if photo is not None:
         album = Album.objects.filter(pk=run.options.get("album")).first() if run.options.get("album") else None
         apply_batch_options(owner=owner, values={"album": album, "tags": tuple(run.options.get("tags", ()))},
@@ -131,8 +124,26 @@ def import_item(item: ImportItem, data: bytes, *, decoder=None) -> ImportItem:
     return item
 
 
-def _imported_by_this_run(run, photo, item) -> bool:
-    return photo.uploaded_at >= run.created_at and not run.items.filter(photo=photo).exclude(pk=item.pk).exists()
+def _ingest(item: ImportItem, data: bytes, decoder, new: list, earlier: list):
+    """The file through the upload's service under the item's photo_uuid: sets the item's
+    outcome, adds the photo to ``new`` or ``earlier`` (a duplicate) and returns it, if any."""
+    known = {**item.known}
+    if "taken_at" in known:
+        known["taken_at"] = parse_datetime(known["taken_at"])
+    upload = SimpleUploadedFile(PurePosixPath(item.path).name, data)
+    try:
+        photo = photo_ingest(owner=item.run.owner, upload=upload, render_now=True, known=known, decoder=decoder,
+                             photo_uuid=item.photo_uuid)
+    except PhotoRejected as exc:
+        item.state, item.message = ImportItem.State.REFUSED, str(exc)
+        return None
+    except DuplicatePhoto as exc:
+        item.state, item.message = ImportItem.State.DUPLICATE, str(exc)
+        earlier.append(exc.existing)
+        return exc.existing
+    item.state, item.message = ImportItem.State.IMPORTED, ""
+    new.append(photo)
+    return photo
 
 
 def import_finish(run: ImportRun) -> None:

@@ -2,19 +2,31 @@
 upload's own checks; resumable; a summary and a report of every file not imported."""
 import io
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 import tarfile
+import time
+import uuid
 import zipfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from PIL import Image
 
 from albums.models import Album
 from analysis.models import PhotoTag
 from gallery.models import Library, Photo
 from imports.models import ImportItem, ImportRun
-from imports.services import import_run_for
+from imports.services import import_item, import_run_for
+from pictura.testing.factories import files_under
 from pictura.testing.images import camera_exif, make_image
 
 pytestmark = pytest.mark.django_db
@@ -86,8 +98,6 @@ def test_an_interrupted_import_continues_where_it_stopped(owner, tmp_path):
     assert run.items.filter(state="imported").count() == 2 and ImportRun.objects.get().state == "running"
     # Killed just after a photo was stored, before its file was marked: it is found by content.
     third = run.items.filter(state="pending").order_by("path").first()
-    from imports.services import import_item
-
     import_item(third, (tmp_path / third.path).read_bytes())
     ImportItem.objects.filter(pk=third.pk).update(state="pending", photo=None)
 
@@ -95,6 +105,103 @@ def test_an_interrupted_import_continues_where_it_stopped(owner, tmp_path):
     assert ImportRun.objects.count() == 1 and ImportRun.objects.get().state == "done"
     assert f"Continuing run {run.pk}: 2 of 6 files done already." in said
     assert run.items.filter(state="imported").count() == 6 and Photo.objects.filter(owner=owner).count() == 6
+
+
+def test_a_file_whose_import_was_cut_short_leaves_nothing_behind(owner, tmp_path, media_root):
+    write(tmp_path, {"stored-not-recorded.jpg": jpeg(1), "recorded-not-marked.jpg": jpeg(2)})
+    run = import_run_for(owner=owner, source=str(tmp_path), tags=["kept"])
+    first, second = run.items.order_by("-path")
+    # Killed after storing the original and a rendition, before the row was saved:
+    first.photo_uuid = uuid.uuid4()
+    first.save()
+    default_storage.save(f"photos/{owner.pk}/{first.photo_uuid}.jpg", ContentFile(jpeg(1)))
+    default_storage.save(f"renditions/{owner.pk}/{first.photo_uuid}/thumbnail-1234abcd.jpg", ContentFile(b"half"))
+    # Killed after the photo was recorded, before its file was marked (and its tags applied):
+    import_item(second, (tmp_path / second.path).read_bytes())
+    ImportItem.objects.filter(pk=second.pk).update(state="pending", photo=None)
+    PhotoTag.objects.filter(photo__owner=owner).delete()
+
+    run_command(tmp_path)
+    photos = Photo.objects.filter(owner=owner)
+    assert photos.count() == 2 and set(run.items.values_list("state", flat=True)) == {"imported"}
+    assert str(first.photo_uuid) not in " ".join(files_under(media_root))
+    assert sorted(files_under(media_root)) == sorted(
+        name for photo in photos for name in (photo.original.name, photo.thumbnail.name, photo.preview.name))
+    assert PhotoTag.objects.filter(photo__owner=owner, tag__name="kept").count() == 2
+
+
+def noisy_jpeg(n: int) -> bytes:
+    """A 5 MP photo that takes the decoder a while, different for each ``n``."""
+    picture = Image.merge("RGB", [Image.effect_noise((2600, 1950), 30 + band) for band in range(3)])
+    picture.paste((n * 7 % 256, 0, 0), (n * 10, 0, n * 10 + 40, 40))
+    buffer = io.BytesIO()
+    picture.save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def processes_below(pid: int) -> set[int]:
+    """The process's descendants now living (a zombie no longer counts)."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z":
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, waiting = set(), [pid]
+    while waiting:
+        for child in children.get(waiting.pop(), []):
+            found.add(child)
+            waiting.append(child)
+    return found
+
+
+def still_alive(pids) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            if Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                alive.add(pid)
+        except OSError:
+            pass
+    return alive
+
+
+@pytest.mark.slow  # a real command process, killed halfway through, then the import resumed
+@pytest.mark.django_db(transaction=True)
+def test_an_import_killed_with_sigkill_resumes_with_each_photo_once_and_no_orphans(owner, tmp_path, process_env,
+                                                                                    media_root):
+    write(tmp_path / "library", {f"p{n:02}.jpg": noisy_jpeg(n) for n in range(20)})
+    command = [sys.executable, "manage.py", "import_photos", str(tmp_path / "library"), "--user", owner.username,
+               "--workers", "2", "--report", str(tmp_path / "report.txt")]
+    process = subprocess.Popen(command, cwd=settings.BASE_DIR, env=process_env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while ImportItem.objects.filter(state="imported").count() < 4:
+            assert process.poll() is None and time.monotonic() < deadline, "the import ended before it was killed"
+            time.sleep(0.05)
+        helpers = processes_below(process.pid)  # the pool's processes and their decoders
+        assert len(helpers) == 4
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while still_alive(helpers):
+        assert time.monotonic() < deadline, f"left running after the kill: {still_alive(helpers)}"
+        time.sleep(0.1)
+    assert ImportItem.objects.filter(state="pending").exists()
+
+    said = run_command(tmp_path / "library")
+    assert "Continuing run" in said
+    photos = Photo.objects.filter(owner=owner)
+    assert photos.count() == 20 and ImportItem.objects.filter(state="imported").count() == 20
+    assert sorted(files_under(media_root)) == sorted(
+        name for photo in photos for name in (photo.original.name, photo.thumbnail.name, photo.preview.name))
+    assert Library.of(owner.pk).photos == 20
 
 
 @pytest.mark.slow  # the workers are forked processes: they need the rows committed, and a file database
