@@ -14,11 +14,13 @@ from .services import photo_tag_file_keywords, photos_queue_analysis
 
 
 @receiver(renditions_ready)
-def analyse_new_photo(sender, photo, **kwargs):
+def analyse_new_photos(sender, photos, **kwargs):
     """A photo whose renditions are ready is tagged, once: a remake of its renditions later does
     not tag it again (`reindex` does that)."""
-    if settings.PICTURA_ANALYSE_UPLOADS and not PhotoAnalysis.objects.filter(photo=photo).exists():
-        photos_queue_analysis([photo.pk])
+    if settings.PICTURA_ANALYSE_UPLOADS:
+        known = set(PhotoAnalysis.objects.filter(photo__in=photos).values_list("photo_id", flat=True))
+        if new := [photo.pk for photo in photos if photo.pk not in known]:
+            photos_queue_analysis(new)
 
 
 @receiver(photo_deleting)

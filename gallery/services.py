@@ -3,7 +3,7 @@ import hashlib
 import io
 import logging
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.core.files.base import ContentFile, File
@@ -91,8 +91,27 @@ def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None 
     left in storage or in the database. Once the row is saved the photo is kept: its renditions
     are due (``renditions_due_at``) and are made even if the broker cannot be reached now.
     """
-    from .tasks import generate_renditions  # the task module imports this one
+    stored = photo_store(owner=owner, upload=upload, render_now=render_now, known=known, decoder=decoder,
+                         photo_uuid=photo_uuid)
+    [outcome] = photos_record(owner, [stored])
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
 
+
+@dataclass
+class StoredPhoto:
+    """A checked upload whose files are stored and whose row is not saved yet."""
+
+    photo: Photo
+    names: list[str]  # in storage: removed if the photo is never recorded
+
+
+def photo_store(*, owner, upload, render_now: bool = False, known: dict | None = None, decoder=None,
+                photo_uuid: uuid.UUID | None = None) -> StoredPhoto:
+    """The first half of ``photo_ingest`` (same arguments): check the file and store it, and its
+    renditions with ``render_now``. Raises PhotoRejected or DuplicatePhoto, with nothing stored.
+    ``photos_record`` then records it, alone or with others."""
     filename = (upload.name or "photo").rsplit("/", 1)[-1][:255]
     # The same bytes as a photo already kept were checked then: found by their hash, they cost
     # no decode (an import run again skips its 50,000 photos at the speed of reading them).
@@ -142,28 +161,74 @@ def photo_ingest(*, owner, upload, render_now: bool = False, known: dict | None 
             "The photo could not be stored because the storage service is unavailable. "
             "Nothing was saved; please try again in a moment."
         ) from exc
+    return StoredPhoto(photo, stored)
+
+
+def photos_record(owner, batch: list[StoredPhoto]) -> list[Photo | PhotoRejected | DuplicatePhoto]:
+    """Save the rows of stored photos, one transaction for the whole batch (an import records
+    many at once: one commit, one update of the totals, one queueing of their tagging). Returns
+    each one's outcome: its saved photo, or the reason it was not kept, its files removed. A
+    batch that cannot be recorded whole (two copies of one file in it, the quota reached by it)
+    is recorded one by one."""
+    if not batch:
+        return []
+    if len(batch) > 1:
+        try:
+            _save_rows(owner, batch)
+            return [stored.photo for stored in batch]
+        except (IntegrityError, PhotoRejected):
+            return [outcome for stored in batch for outcome in photos_record(owner, [stored])]
+        except BaseException:
+            for stored in batch:
+                _forget_files(stored)
+            raise
+    [stored] = batch
+    try:
+        _save_rows(owner, batch)
+        return [stored.photo]
+    except IntegrityError:  # the same content arrived twice at once; the other won
+        _forget_files(stored)
+        return [DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=stored.photo.sha256))]
+    except PhotoRejected as exc:
+        _forget_files(stored)
+        return [exc]
+    except BaseException:
+        _forget_files(stored)
+        raise
+
+
+def _save_rows(owner, batch: list[StoredPhoto]) -> None:
+    from .tasks import generate_renditions  # the task module imports this one
+
+    photos = [stored.photo for stored in batch]
     try:
         with transaction.atomic():
             Library.of(owner.pk)
-            photo.save()
-            Library.change(owner.pk, photos=1, bytes=photo.file_size)
-            if photo.renditions_ready:
-                renditions_ready.send(sender=Photo, photo=photo)
-            else:
-                enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
-    except BaseException as exc:
-        for name in stored:
-            delete_stored_quietly(name)
-        if isinstance(exc, IntegrityError):  # the same content arrived twice at once; the other won
-            raise DuplicatePhoto(Photo.objects.owned_by(owner).get(sha256=sha256)) from None
-        if isinstance(exc, DatabaseError):
-            logger.warning("Could not record %s: %s", key, exc)
-            raise PhotoRejected(
-                "The photo could not be saved because the database is unavailable. "
-                "Nothing was kept; please try again in a moment."
-            ) from exc
+            _check_quota(owner, sum(photo.file_size for photo in photos))  # uploads at once, a batch
+            for photo in photos:
+                photo.save()
+            Library.change(owner.pk, photos=len(photos), bytes=sum(photo.file_size for photo in photos))
+            if ready := [photo for photo in photos if photo.renditions_ready]:
+                renditions_ready.send(sender=Photo, photos=ready)
+            for photo in photos:
+                if not photo.renditions_ready:
+                    enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
+    except IntegrityError:
+        for photo in photos:  # saved in the transaction that rolled back: not saved
+            photo.pk = None
+            photo._state.adding = True
         raise
-    return photo
+    except DatabaseError as exc:
+        logger.warning("Could not record %s photo(s) of user %s: %s", len(photos), owner.pk, exc)
+        raise PhotoRejected(
+            "The photo could not be saved because the database is unavailable. "
+            "Nothing was kept; please try again in a moment."
+        ) from exc
+
+
+def _forget_files(stored: StoredPhoto) -> None:
+    for name in stored.names:
+        delete_stored_quietly(name)
 
 
 def photo_remove_unrecorded(*, owner_id: int, photo_uuid: uuid.UUID) -> Photo | None:
@@ -237,7 +302,7 @@ def photo_generate_renditions(*, photo_id: int) -> None:
     # between the two.
     with transaction.atomic():
         photo.renditions_done(**names)
-        renditions_ready.send(sender=Photo, photo=photo)
+        renditions_ready.send(sender=Photo, photos=[photo])
         # The earlier renditions (a remake) go once the new ones are recorded.
         transaction.on_commit(lambda: [delete_stored_quietly(name) for name in replaced], robust=True)
 

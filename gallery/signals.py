@@ -4,8 +4,8 @@ from contextlib import ExitStack, contextmanager
 from django.db import transaction
 from django.dispatch import Signal
 
-# Sent with photo=... once a photo's thumbnail and preview are stored (the analysis app then
-# tags it).
+# Sent with photos=[...] once their thumbnails and previews are stored (the analysis app then
+# tags them), in the transaction that records that.
 renditions_ready = Signal()
 
 # Sent with photo=... just before a photo's files and row are deleted for good: receivers

@@ -14,7 +14,14 @@ from albums.models import Album
 from albums.services import album_add_photos, album_create
 from gallery.batch_options import apply_batch_options
 from gallery.imaging import ImageRejected, check_upload_size
-from gallery.services import DuplicatePhoto, PhotoRejected, photo_ingest, photo_remove_unrecorded
+from gallery.services import (
+    DuplicatePhoto,
+    PhotoRejected,
+    StoredPhoto,
+    photo_remove_unrecorded,
+    photo_store,
+    photos_record,
+)
 from pictura.tasks import enqueue_next_step, requeue_due, wait_deadline, work_left_to_sweeper
 
 from . import takeout
@@ -97,53 +104,76 @@ def _from_takeout(item, run, paths, sidecars, albums, edited) -> None:
         item.album = albums[folder]
 
 
-def import_item(item: ImportItem, data: bytes, *, decoder=None) -> ImportItem:
-    """Import one waiting file (its bytes read from the source) as an upload of it would be;
-    records and returns the outcome. Safe to run twice, and after a run killed halfway through
-    it. ``decoder``: see ``inspect_image``."""
-    run, owner = item.run, item.run.owner
-    new, earlier = [], []
-    photo = None
-    if item.photo_uuid:  # a run killed while importing this file: its photo was recorded, or what was stored goes
-        photo = photo_remove_unrecorded(owner_id=owner.pk, photo_uuid=item.photo_uuid)
-    if photo is not None:
-        item.state, item.message = ImportItem.State.IMPORTED, ""
-        new.append(photo)  # its batch options may not have been applied
-    else:
-        item.photo_uuid = uuid.uuid4()
-        ImportItem.objects.filter(pk=item.pk).update(photo_uuid=item.photo_uuid)
-        photo = _ingest(item, data, decoder, new, earlier)
-    if photo is not None:
-        album = Album.objects.filter(pk=run.options.get("album")).first() if run.options.get("album") else None
-        apply_batch_options(owner=owner, values={"album": album, "tags": tuple(run.options.get("tags", ()))},
-                            uploaded=new, duplicates=earlier)
-        if item.album_id:
-            album_add_photos(album=item.album, photo_ids=[photo.pk])
-    item.photo = photo
-    ImportItem.objects.filter(pk=item.pk).update(state=item.state, message=item.message[:500], photo=photo)
-    return item
+def import_files(run: ImportRun, files: list[tuple[ImportItem, bytes]], *, decoder=None) -> list[ImportItem]:
+    """Import some of the run's waiting files (each with its bytes, read from the source) as
+    uploading them would: each is checked and stored on its own, then their photos are recorded
+    together with the files' outcomes in one transaction. Returns the items, their outcomes set.
+    Safe to run twice, and after a run killed halfway through. ``decoder``: see ``inspect_image``."""
+    owner = run.owner
+    new, earlier, stored = [], [], []
+    for item, _ in files:
+        # A run killed while importing this file: its photo was recorded, or what was stored goes.
+        recorded = item.photo_uuid and photo_remove_unrecorded(owner_id=owner.pk, photo_uuid=item.photo_uuid)
+        if recorded:
+            _outcome(item, ImportItem.State.IMPORTED, photo=recorded)
+            new.append(recorded)  # its album and tags may not have been given
+        else:
+            item.photo_uuid = uuid.uuid4()
+    # Each file's photo is named before anything of it is stored (a commit of its own).
+    ImportItem.objects.bulk_update([item for item, _ in files if not item.photo], ["photo_uuid"])
+    for item, data in files:
+        if not item.photo:
+            stored.extend(_store(item, data, decoder, earlier))
+    with transaction.atomic():
+        outcomes = photos_record(owner, [photo for _, photo in stored])
+        for (item, _), outcome in zip(stored, outcomes, strict=True):
+            if isinstance(outcome, DuplicatePhoto):
+                _outcome(item, ImportItem.State.DUPLICATE, str(outcome), photo=outcome.existing)
+                earlier.append(outcome.existing)
+            elif isinstance(outcome, PhotoRejected):
+                _outcome(item, ImportItem.State.REFUSED, str(outcome))
+            else:
+                _outcome(item, ImportItem.State.IMPORTED, photo=outcome)
+                new.append(outcome)
+        _file_photos(run, [item for item, _ in files], new, earlier)
+        ImportItem.objects.bulk_update([item for item, _ in files], ["state", "message", "photo"])
+    return [item for item, _ in files]
 
 
-def _ingest(item: ImportItem, data: bytes, decoder, new: list, earlier: list):
-    """The file through the upload's service under the item's photo_uuid: sets the item's
-    outcome, adds the photo to ``new`` or ``earlier`` (a duplicate) and returns it, if any."""
+def _store(item: ImportItem, data: bytes, decoder, earlier: list) -> list[tuple[ImportItem, StoredPhoto]]:
+    """The file checked and stored under the item's photo_uuid, to be recorded; or its outcome
+    set (refused, or a duplicate added to ``earlier``) and nothing."""
     known = {**item.known}
     if "taken_at" in known:
         known["taken_at"] = parse_datetime(known["taken_at"])
     upload = SimpleUploadedFile(PurePosixPath(item.path).name, data)
     try:
-        photo = photo_ingest(owner=item.run.owner, upload=upload, render_now=True, known=known, decoder=decoder,
-                             photo_uuid=item.photo_uuid)
+        return [(item, photo_store(owner=item.run.owner, upload=upload, render_now=True, known=known,
+                                   decoder=decoder, photo_uuid=item.photo_uuid))]
     except PhotoRejected as exc:
-        item.state, item.message = ImportItem.State.REFUSED, str(exc)
-        return None
+        _outcome(item, ImportItem.State.REFUSED, str(exc))
     except DuplicatePhoto as exc:
-        item.state, item.message = ImportItem.State.DUPLICATE, str(exc)
+        _outcome(item, ImportItem.State.DUPLICATE, str(exc), photo=exc.existing)
         earlier.append(exc.existing)
-        return exc.existing
-    item.state, item.message = ImportItem.State.IMPORTED, ""
-    new.append(photo)
-    return photo
+    return []
+
+
+def _outcome(item: ImportItem, state: str, message: str = "", photo=None) -> None:
+    item.state, item.message, item.photo = state, message[:500], photo
+
+
+def _file_photos(run: ImportRun, items: list[ImportItem], new: list, earlier: list) -> None:
+    """The run's album and tags for the photos, and each into its Takeout album."""
+    options = run.options
+    album = Album.objects.filter(pk=options["album"]).first() if options.get("album") else None
+    apply_batch_options(owner=run.owner, values={"album": album, "tags": tuple(options.get("tags", ()))},
+                        uploaded=new, duplicates=earlier)
+    by_album: dict[Album, list[int]] = {}
+    for item in items:
+        if item.album_id and item.photo:
+            by_album.setdefault(item.album, []).append(item.photo.pk)
+    for takeout_album, photo_ids in by_album.items():
+        album_add_photos(album=takeout_album, photo_ids=photo_ids)
 
 
 def import_finish(run: ImportRun) -> None:

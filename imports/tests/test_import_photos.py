@@ -25,7 +25,7 @@ from albums.models import Album
 from analysis.models import PhotoTag
 from gallery.models import Library, Photo
 from imports.models import ImportItem, ImportRun
-from imports.services import import_item, import_run_for
+from imports.services import import_files, import_run_for
 from pictura.testing.factories import files_under
 from pictura.testing.images import camera_exif, make_image
 
@@ -98,7 +98,7 @@ def test_an_interrupted_import_continues_where_it_stopped(owner, tmp_path):
     assert run.items.filter(state="imported").count() == 2 and ImportRun.objects.get().state == "running"
     # Killed just after a photo was stored, before its file was marked: it is found by content.
     third = run.items.filter(state="pending").order_by("path").first()
-    import_item(third, (tmp_path / third.path).read_bytes())
+    import_files(run, [(third, (tmp_path / third.path).read_bytes())])
     ImportItem.objects.filter(pk=third.pk).update(state="pending", photo=None)
 
     said = run_command(tmp_path)
@@ -117,7 +117,7 @@ def test_a_file_whose_import_was_cut_short_leaves_nothing_behind(owner, tmp_path
     default_storage.save(f"photos/{owner.pk}/{first.photo_uuid}.jpg", ContentFile(jpeg(1)))
     default_storage.save(f"renditions/{owner.pk}/{first.photo_uuid}/thumbnail-1234abcd.jpg", ContentFile(b"half"))
     # Killed after the photo was recorded, before its file was marked (and its tags applied):
-    import_item(second, (tmp_path / second.path).read_bytes())
+    import_files(run, [(second, (tmp_path / second.path).read_bytes())])
     ImportItem.objects.filter(pk=second.pk).update(state="pending", photo=None)
     PhotoTag.objects.filter(photo__owner=owner).delete()
 
