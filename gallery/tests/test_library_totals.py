@@ -102,3 +102,24 @@ def test_a_photo_trashed_by_two_requests_at_once_counts_once(owner, ingest):
     first.restore()
     second.restore()
     assert kept(owner) == counted(owner) == (1, 0, photo.file_size)
+
+
+def test_photos_recorded_together_count_against_the_quota_together(owner, settings, media_root):
+    """Each passed the quota alone when stored; recorded as one batch (an import), the second
+    would take the library past it: it is refused and its files go, the first is kept."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from gallery.services import PhotoRejected, photo_store, photos_record
+    from pictura.testing.factories import files_under
+
+    files = [make_image(size=(900, 700), color=(n * 60, 20, 20)) for n in range(2)]
+    settings.PICTURA_TIER_QUOTAS_MB = {owner.tier: 1}
+    Library.of(owner.pk)
+    Library.objects.filter(owner_id=owner.pk).update(bytes=1024 * 1024 - len(files[0]) - len(files[1]) // 2)
+    stored = [photo_store(owner=owner, upload=SimpleUploadedFile(f"{n}.jpg", data), render_now=True)
+              for n, data in enumerate(files)]
+    kept, refused = photos_record(owner, stored)
+    assert isinstance(kept, Photo) and kept.pk and isinstance(refused, PhotoRejected)
+    assert "past the 1.0" in str(refused)
+    assert Library.of(owner.pk).photos == 1
+    assert files_under(media_root) == sorted([kept.original.name, kept.thumbnail.name, kept.preview.name])
