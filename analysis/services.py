@@ -6,7 +6,7 @@ from django.utils import timezone
 from audit.services import Action, audit_record_each
 from gallery.models import Photo
 from gallery.services import StorageUnavailable
-from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline
+from pictura.tasks import attempts_used_up, enqueue_after_commit, requeue_due, wait_deadline, work_is_left_to_sweeper
 
 from . import people, tallies
 from .models import HiddenContent, PhotoAnalysis, PhotoPlace, PhotoTag, PhotoTally, Tag, normalise_tag_name
@@ -197,9 +197,11 @@ def photos_queue_analysis(photo_ids, *, tagger_name: str | None = None) -> None:
     from .tasks import analyse_photo  # tasks import this module
 
     photo_ids = list(photo_ids)
-    photos_mark_for_analysis(photo_ids, tagger_name=tagger_name)
-    for photo_id in photo_ids:
-        enqueue_after_commit(analyse_photo, photo_id, due_row=(PhotoAnalysis.objects.filter(photo_id=photo_id), "due_at"))
+    left_to_sweeper = work_is_left_to_sweeper()  # an import in laptop mode: made due, all at once
+    photos_mark_for_analysis(photo_ids, tagger_name=tagger_name, due_now=left_to_sweeper)
+    if not left_to_sweeper:
+        for photo_id in photo_ids:
+            enqueue_after_commit(analyse_photo, photo_id, due_row=(PhotoAnalysis.objects.filter(photo_id=photo_id), "due_at"))
 
 
 def photos_mark_for_analysis(

@@ -51,6 +51,11 @@ def queueing_paused() -> bool:
 _work_left_to_sweeper = False
 
 
+def work_is_left_to_sweeper() -> bool:
+    """Whether work queued now is only to be made due (see ``work_left_to_sweeper``)."""
+    return _work_left_to_sweeper and current_app.conf.task_always_eager
+
+
 @contextmanager
 def work_left_to_sweeper():
     """Inside, work that would run in this very process (no broker: laptop mode) and that a row
@@ -71,7 +76,7 @@ def enqueue_after_commit(task, *args, due_row=None) -> None:
     the first sweep after the broker returns sends it."""
 
     def send():
-        if _work_left_to_sweeper and due_row is not None and current_app.conf.task_always_eager:
+        if due_row is not None and work_is_left_to_sweeper():
             rows, due_field = due_row
             rows.update(**{due_field: timezone.now()})
             return
