@@ -213,17 +213,16 @@ def _save_rows(owner, batch: list[StoredPhoto]) -> None:
             for photo in photos:
                 if not photo.renditions_ready:
                     enqueue_after_commit(generate_renditions, photo.pk, due_row=_renditions_row(photo.pk))
-    except IntegrityError:
-        for photo in photos:  # saved in the transaction that rolled back: not saved
-            photo.pk = None
-            photo._state.adding = True
+    except Exception as exc:
+        for photo in photos:  # saved, perhaps, in the transaction that rolled back: not saved
+            photo.pk, photo._state.adding = None, True
+        if isinstance(exc, DatabaseError) and not isinstance(exc, IntegrityError):
+            logger.warning("Could not record %s photo(s) of user %s: %s", len(photos), owner.pk, exc)
+            raise PhotoRejected(
+                "The photo could not be saved because the database is unavailable. "
+                "Nothing was kept; please try again in a moment."
+            ) from exc
         raise
-    except DatabaseError as exc:
-        logger.warning("Could not record %s photo(s) of user %s: %s", len(photos), owner.pk, exc)
-        raise PhotoRejected(
-            "The photo could not be saved because the database is unavailable. "
-            "Nothing was kept; please try again in a moment."
-        ) from exc
 
 
 def _forget_files(stored: StoredPhoto) -> None:
