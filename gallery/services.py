@@ -204,7 +204,7 @@ def _save_rows(owner, batch: list[StoredPhoto]) -> None:
     try:
         with transaction.atomic():
             Library.of(owner.pk)
-            _check_quota(owner, sum(photo.file_size for photo in photos))  # uploads at once, a batch
+            _check_quota(owner, sum(photo.file_size for photo in photos))  # each passed alone; now all together
             for photo in photos:
                 photo.save()
             Library.change(owner.pk, photos=len(photos), bytes=sum(photo.file_size for photo in photos))
