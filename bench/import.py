@@ -5,7 +5,9 @@ run measures:
 - decode: Pillow opening and fully decoding each file, one core, nothing else;
 - import, 1 worker and 2 workers: the command on the folder (a user each, so nothing is a
   duplicate): the upload's checks, SHA-256, metadata, storing the original and both renditions
-  made from the decode that checked the file, the rows; tagging is left to the workers;
+  made from the decode that checked the file, the rows; tagging is left to the workers. The
+  three run in turn on a quarter of the files at a time, so that drift falls on all alike;
+- the decoder's share: its work for one photo against a bare decode of it, file by file;
 - import of a Takeout-shaped .zip (album folders, year folders, a JSON sidecar per photo);
 - tagging: the analysis the imports left due, as `manage.py sweep` runs it (local models, one core).
 
@@ -27,20 +29,70 @@ from ingest import decode_rate, make_photos
 from throwaway import setup_throwaway_django
 
 
-def import_rate(source: Path, username: str, workers: int) -> tuple[float, int]:
+def bench_user(username: str):
     from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-
-    from gallery.models import Photo
 
     # The full tier: no quota, which 500 photos of 6 MB would pass in the basic one.
-    user = get_user_model().objects.create_user(username, f"{username}@example.org", "bench-password-1", tier="full")
+    return get_user_model().objects.create_user(username, f"{username}@example.org", "bench-password-1", tier="full")
+
+
+def import_seconds(source: Path, user, workers: int) -> float:
+    """Seconds `manage.py import_photos` takes to bring ``source`` into ``user``'s library."""
+    from django.core.management import call_command
+
     started = time.perf_counter()
-    call_command("import_photos", str(source), user=username, workers=workers, verbosity=0, stdout=io.StringIO(),
-                 report=str(Path(tempfile.gettempdir()) / f"pictura-import-report-{username}.txt"))
-    elapsed = time.perf_counter() - started
-    imported = Photo.objects.filter(owner=user, renditions_state=Photo.Renditions.READY).count()
-    return imported / elapsed, imported
+    call_command("import_photos", str(source), user=user.username, workers=workers, verbosity=0,
+                 stdout=io.StringIO(), report=str(Path(tempfile.gettempdir()) / f"pictura-import-{user.username}.txt"))
+    return time.perf_counter() - started
+
+
+def ready_photos(user) -> int:
+    from gallery.models import Photo
+
+    return Photo.objects.filter(owner=user, renditions_state=Photo.Renditions.READY).count()
+
+
+def in_rounds(paths: list[Path], work: Path, rounds: int) -> tuple[float, float, float]:
+    """Photos/s of the bare decode, the one-worker import and the two-worker import, measured in
+    turn on each of ``rounds`` slices of the files (a folder each), so that this machine's speed,
+    which drifts by 10-50 % from minute to minute here, falls on all three alike."""
+    one, two = bench_user("one-worker"), bench_user("two-workers")
+    seconds = {"decode": 0.0, "one": 0.0, "two": 0.0}
+    for n in range(rounds):
+        part = paths[n::rounds]
+        folder = work / f"round-{n}"
+        folder.mkdir()
+        for path in part:
+            (folder / path.name).symlink_to(path)
+        seconds["decode"] += len(part) / decode_rate(part)
+        seconds["one"] += import_seconds(folder, one, 1)
+        seconds["two"] += import_seconds(folder, two, 2)
+    assert ready_photos(one) == ready_photos(two) == len(paths), (ready_photos(one), ready_photos(two))
+    return len(paths) / seconds["decode"], len(paths) / seconds["one"], len(paths) / seconds["two"]
+
+
+def decoder_share(paths: list[Path]) -> float:
+    """The decoder's part of an import (checking the file and making both renditions from its
+    one decode, in the bounded child) against a bare decode of the same file, timed file by
+    file in turn so that the machine's drift falls on both alike."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from gallery.imaging import image_decoder, inspect_image
+
+    bare = decoder = 0.0
+    with image_decoder() as child:
+        child.run(len, b"")  # started before the timing, as an import's is after its first file
+        for path in paths:
+            data = path.read_bytes()
+            started = time.perf_counter()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+            bare += time.perf_counter() - started
+            started = time.perf_counter()
+            inspect_image(SimpleUploadedFile(path.name, data), size=len(data), render=True, decoder=child)
+            decoder += time.perf_counter() - started
+    return decoder / bare
 
 
 def takeout_zip(paths: list[Path], target: Path) -> Path:
@@ -90,19 +142,20 @@ def main():
         paths = make_photos(folder, args.count, noise=12)
     average_mb = sum(p.stat().st_size for p in paths) / len(paths) / 1e6
 
-    decode = decode_rate(paths)
-    one, imported_one = import_rate(folder, "one-worker", 1)
-    two, imported_two = import_rate(folder, "two-workers", 2)
+    decode, one, two = in_rounds(paths, work, rounds=4)
+    share = decoder_share(paths[:60])
     archive = takeout_zip(paths[: args.takeout], work / "takeout.zip")
-    takeout, imported_takeout = import_rate(archive, "takeout", 2)
+    takeout_user = bench_user("takeout")
+    takeout_seconds = import_seconds(archive, takeout_user, 2)
+    takeout = ready_photos(takeout_user) / takeout_seconds
     tagging, tagged = tagging_rate(args.tag)
-    assert imported_one == imported_two == len(paths), (imported_one, imported_two)
 
     print(f"photos:               {len(paths)} × 12.0 MP JPEG, {average_mb:.1f} MB each on average; {os.cpu_count()} cores")
     print(f"bare Pillow decode:   {decode:6.2f} photos/s (one core)")
     print(f"import, 1 worker:     {one:6.2f} photos/s   {one / decode:4.0%} of decode   (target: 90 %)")
     print(f"import, 2 workers:    {two:6.2f} photos/s   {two / one:4.2f}× one worker (target: 1.7×)")
-    print(f"Takeout .zip, 2 w.:   {takeout:6.2f} photos/s   ({imported_takeout} photos, sidecars and an album)")
+    print(f"of which the decoder: {share:6.0%} of a bare decode per photo (check, one 1/2-scale decode, both renditions)")
+    print(f"Takeout .zip, 2 w.:   {takeout:6.2f} photos/s   ({ready_photos(takeout_user)} photos, sidecars and an album)")
     print(f"tagging afterwards:   {tagging:6.2f} photos/s   ({tagged} photos, local models, one core)")
 
 

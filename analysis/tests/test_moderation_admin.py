@@ -50,6 +50,7 @@ def test_delete_for_good_removes_files_too(staff_client, flagged, media_root):
     assert not any(str(flagged.uuid) in name for name in files_under(media_root))
 
 
+@pytest.mark.slow  # runs the local models in-process
 def test_reanalyse_queues_the_photos(staff_client, flagged):
     act(staff_client, "admin:gallery_photo_changelist", "reanalyse", [flagged])
     analysis = PhotoAnalysis.objects.get(photo=flagged)
