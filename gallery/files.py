@@ -1,5 +1,7 @@
-"""Serving stored files to the people allowed to see them."""
+"""Serving stored files to the people allowed to see them, and keeping a forked process off
+its parent's storage connections."""
 from django.conf import settings
+from django.core.files.storage import storages
 from django.http import FileResponse, HttpResponseRedirect
 from django.utils.http import content_disposition_header
 from storages.backends.s3 import S3Storage
@@ -30,3 +32,14 @@ def stored_file_response(stored, *, download_name: str | None = None, content_ty
     # Private: only this user's browser may keep it, and not past the presigned URL's life.
     response["Cache-Control"] = f"private, max-age={max_age}"
     return response
+
+
+def forget_parent_storage_connections() -> None:
+    """Run in each forked child (an import's workers, Celery's pool): an S3 client's sockets
+    then belong to the parent and to every other child too, and two processes talking over one
+    connection garble each other's requests. The storage makes new ones when next used."""
+    storage = storages["default"]
+    if isinstance(storage, S3Storage):
+        # django-storages drops its connections from the state it pickles, and makes new ones
+        # when that state is restored: the same here, without the round trip through bytes.
+        storage.__setstate__(storage.__getstate__())

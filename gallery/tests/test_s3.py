@@ -1,10 +1,12 @@
 """The whole photo life cycle against a real S3-compatible server (SeaweedFS) on loopback."""
 import io
+import os
 import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
 import requests
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from PIL import ExifTags, Image
 
@@ -151,3 +153,22 @@ def test_a_share_link_serves_its_stored_copy_without_location_from_s3(owner_clie
     owner_client.post(reverse("gallery:photo_delete", args=[photo.pk]))
     owner_client.post(reverse("gallery:trash_delete", args=[photo.pk]))
     assert s3_storage.keys(f"renditions/{owner.pk}/{photo.uuid}/") == []
+
+
+def test_a_forked_process_talks_to_s3_over_connections_of_its_own(s3_storage):
+    """An import's workers and Celery's pool are forks: one that went on with the client its parent
+    had opened would share that client's sockets with the parent and with its siblings."""
+    assert default_storage.exists("nothing-here") is False  # the parent's connection, opened
+    parents = default_storage.connection
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report, and leave without running the test process's cleanup
+        try:
+            fresh = default_storage.connection is not parents and default_storage.exists("nothing-here") is False
+            os.write(write_end, b"fresh" if fresh else b"inherited")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    said = os.read(read_end, 100)
+    os.waitpid(pid, 0)
+    assert said == b"fresh"
