@@ -32,6 +32,10 @@ def left_out(path: str) -> bool:
 
 
 class Source(ABC):
+    # Whether ``read`` finds any file without reading the ones before it; each import process
+    # then reads its own files.
+    reads_any_file = True
+
     @abstractmethod
     def entries(self) -> Iterator[Entry]:
         """Every file, in a stable order."""
@@ -75,6 +79,8 @@ class ZipSource(Source):
 class TarSource(Source):
     """A tar, compressed or not. Reading a member of a .tgz means decompressing everything before
     it, so ``stream`` reads the wanted members in one pass from the start."""
+
+    reads_any_file = False
 
     def __init__(self, path: Path):
         self.path = path

@@ -12,6 +12,7 @@ import time
 import uuid
 import zipfile
 from datetime import UTC, datetime
+from hashlib import sha256
 from pathlib import Path
 
 import pytest
@@ -206,11 +207,16 @@ def test_an_import_killed_with_sigkill_resumes_with_each_photo_once_and_no_orpha
 
 @pytest.mark.slow  # the workers are forked processes: they need the rows committed, and a file database
 @pytest.mark.django_db(transaction=True)
-def test_two_workers_import_a_folder_as_one_does(owner, tmp_path):
-    write(tmp_path, {f"p{n}.jpg": jpeg(n) for n in range(8)} | {"same.jpg": jpeg(0)})
-    said = run_command(tmp_path, workers=2)
-    assert counted(said, "imported") == 8 and counted(said, "duplicates") == 1
-    assert Photo.objects.filter(owner=owner, renditions_state="ready").count() == 8
+@pytest.mark.parametrize("packing", ["folder", "zip", "tgz"])  # each worker reads a folder or .zip itself
+def test_two_workers_import_as_one_does(owner, tmp_path, packing):
+    files = {f"p{n:02}.jpg": jpeg(n) for n in range(20)} | {"same.jpg": jpeg(0)}
+    source = {"zip": lambda: as_zip(tmp_path / "photos.zip", files),
+              "tgz": lambda: as_tgz(tmp_path / "photos.tgz", files),
+              "folder": lambda: write(tmp_path / "photos", files) or tmp_path / "photos"}[packing]()
+    said = run_command(source, workers=2)
+    assert counted(said, "imported") == 20 and counted(said, "duplicates") == 1
+    photos = Photo.objects.filter(owner=owner, renditions_state="ready")
+    assert sorted(photo.sha256 for photo in photos) == sorted({sha256(data).hexdigest() for data in files.values()})
 
 
 def test_a_dry_run_and_bad_arguments_import_nothing(owner, tmp_path):
@@ -324,6 +330,20 @@ def test_an_s3_prefix_is_imported_and_picturas_own_keys_are_refused(owner, s3_st
         run_command(f"s3://{s3_storage.bucket}/photos/")
     with pytest.raises(CommandError, match="holds Pictura's own files"):
         run_command(f"s3://{s3_storage.bucket}")
+
+
+@pytest.mark.s3
+@pytest.mark.django_db(transaction=True)  # forked workers: the rows committed
+def test_two_workers_import_an_s3_prefix_into_s3_each_with_its_own_connections(owner, s3_storage):
+    """The command lists the prefix before it forks its workers; a worker that kept using the
+    connections it inherited would share their sockets with the other and garble requests."""
+    client = s3_storage.client()
+    for n in range(24):
+        client.put_object(Bucket=s3_storage.bucket, Key=f"incoming/{n:02}.jpg", Body=jpeg(n))
+    said = run_command(f"s3://{s3_storage.bucket}/incoming/", workers=2)
+    assert counted(said, "imported") == 24, said
+    photos = Photo.objects.filter(owner=owner, renditions_state="ready")
+    assert sorted(s3_storage.keys(f"photos/{owner.pk}/")) == sorted(photo.original.name for photo in photos)
 
 
 @pytest.mark.s3
