@@ -6,12 +6,15 @@ run measures:
 - import, 1 worker and 2 workers: the command on the folder (a user each, so nothing is a
   duplicate): the upload's checks, SHA-256, metadata, storing the original and both renditions
   made from the decode that checked the file, the rows; tagging is left to the workers. The
-  three run in turn on a quarter of the files at a time, so that drift falls on all alike;
+  three run in turn on a quarter of the files at a time, so that drift falls on all alike,
+  and each is also measured in CPU time of the whole machine (what the hypervisor takes back
+  from it, which varies by the minute here, does not count);
 - the decoder's share: its work for one photo against a bare decode of it, file by file;
 - import of a Takeout-shaped .zip (album folders, year folders, a JSON sidecar per photo);
 - tagging: the analysis the imports left due, as `manage.py sweep` runs it (local models, one core).
 
 Runs against a throw-away SQLite database and media directory, never the development ones.
+Run it on an otherwise idle machine: the CPU time counted is the whole machine's.
 
     .venv/bin/python bench/import.py [--count 500] [--takeout 100] [--tag 50]
 """
@@ -23,6 +26,7 @@ import os
 import tempfile
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 from ingest import decode_rate, make_photos
@@ -52,23 +56,52 @@ def ready_photos(user) -> int:
     return Photo.objects.filter(owner=user, renditions_state=Photo.Renditions.READY).count()
 
 
-def in_rounds(paths: list[Path], work: Path, rounds: int) -> tuple[float, float, float]:
-    """Photos/s of the bare decode, the one-worker import and the two-worker import, measured in
-    turn on each of ``rounds`` slices of the files (a folder each), so that this machine's speed,
-    which drifts by 10-50 % from minute to minute here, falls on all three alike."""
+def machine_cpu_seconds() -> float:
+    """CPU time every process on this machine has had so far (Linux: user, nice, system, irq and
+    softirq in /proc/stat; not idle, not I/O wait, not what the hypervisor took back)."""
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, Path("/proc/stat").read_text().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Phase:
+    photos: int = 0
+    seconds: float = 0.0  # wall clock
+    cpu: float = 0.0  # of all processes: the command, its workers and their decoders
+
+    def run(self, photos: int, work, *args) -> None:
+        started, cpu = time.perf_counter(), machine_cpu_seconds()
+        work(*args)
+        self.seconds += time.perf_counter() - started
+        self.cpu += machine_cpu_seconds() - cpu
+        self.photos += photos
+
+    @property
+    def rate(self) -> float:
+        return self.photos / self.seconds
+
+    @property
+    def cpu_ms(self) -> float:
+        return 1000 * self.cpu / self.photos
+
+
+def in_rounds(paths: list[Path], work: Path, rounds: int) -> dict[str, Phase]:
+    """The bare decode, the one-worker import and the two-worker import, run in turn on each of
+    ``rounds`` slices of the files (a folder each), so that this machine's speed, which drifts by
+    10-50 % from minute to minute here, falls on all three alike."""
     one, two = bench_user("one-worker"), bench_user("two-workers")
-    seconds = {"decode": 0.0, "one": 0.0, "two": 0.0}
+    phases = {"decode": Phase(), "one": Phase(), "two": Phase()}
     for n in range(rounds):
         part = paths[n::rounds]
         folder = work / f"round-{n}"
         folder.mkdir()
         for path in part:
             (folder / path.name).symlink_to(path)
-        seconds["decode"] += len(part) / decode_rate(part)
-        seconds["one"] += import_seconds(folder, one, 1)
-        seconds["two"] += import_seconds(folder, two, 2)
+        phases["decode"].run(len(part), decode_rate, part)
+        phases["one"].run(len(part), import_seconds, folder, one, 1)
+        phases["two"].run(len(part), import_seconds, folder, two, 2)
     assert ready_photos(one) == ready_photos(two) == len(paths), (ready_photos(one), ready_photos(two))
-    return len(paths) / seconds["decode"], len(paths) / seconds["one"], len(paths) / seconds["two"]
+    return phases
 
 
 def decoder_share(paths: list[Path]) -> float:
@@ -142,7 +175,8 @@ def main():
         paths = make_photos(folder, args.count, noise=12)
     average_mb = sum(p.stat().st_size for p in paths) / len(paths) / 1e6
 
-    decode, one, two = in_rounds(paths, work, rounds=4)
+    phases = in_rounds(paths, work, rounds=4)
+    decode, one, two = (phases[name].rate for name in ("decode", "one", "two"))
     share = decoder_share(paths[:60])
     archive = takeout_zip(paths[: args.takeout], work / "takeout.zip")
     takeout_user = bench_user("takeout")
@@ -154,6 +188,8 @@ def main():
     print(f"bare Pillow decode:   {decode:6.2f} photos/s (one core)")
     print(f"import, 1 worker:     {one:6.2f} photos/s   {one / decode:4.0%} of decode   (target: 90 %)")
     print(f"import, 2 workers:    {two:6.2f} photos/s   {two / one:4.2f}× one worker (target: 1.7×)")
+    print(f"CPU a photo:          decode {phases['decode'].cpu_ms:.0f} ms, import {phases['one'].cpu_ms:.0f} ms with 1 worker "
+          f"({phases['decode'].cpu / phases['one'].cpu:.0%} of decode by CPU time), {phases['two'].cpu_ms:.0f} ms with 2")
     print(f"of which the decoder: {share:6.0%} of a bare decode per photo (check, one 1/2-scale decode, both renditions)")
     print(f"Takeout .zip, 2 w.:   {takeout:6.2f} photos/s   ({ready_photos(takeout_user)} photos, sidecars and an album)")
     print(f"tagging afterwards:   {tagging:6.2f} photos/s   ({tagged} photos, local models, one core)")
