@@ -9,7 +9,6 @@ run measures:
   three run in turn on a quarter of the files at a time, so that drift falls on all alike,
   and each is also measured in CPU time of the whole machine (what the hypervisor takes back
   from it, which varies by the minute here, does not count);
-- the decoder's share: its work for one photo against a bare decode of it, file by file;
 - import of a Takeout-shaped .zip (album folders, year folders, a JSON sidecar per photo);
 - tagging: the analysis the imports left due, as `manage.py sweep` runs it (local models, one core).
 
@@ -104,30 +103,6 @@ def in_rounds(paths: list[Path], work: Path, rounds: int) -> dict[str, Phase]:
     return phases
 
 
-def decoder_share(paths: list[Path]) -> float:
-    """The decoder's part of an import (checking the file and making both renditions from its
-    one decode, in the bounded child) against a bare decode of the same file, timed file by
-    file in turn so that the machine's drift falls on both alike."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-    from PIL import Image
-
-    from gallery.imaging import image_decoder, inspect_image
-
-    bare = decoder = 0.0
-    with image_decoder() as child:
-        child.run(len, b"")  # started before the timing, as an import's is after its first file
-        for path in paths:
-            data = path.read_bytes()
-            started = time.perf_counter()
-            with Image.open(io.BytesIO(data)) as image:
-                image.load()
-            bare += time.perf_counter() - started
-            started = time.perf_counter()
-            inspect_image(SimpleUploadedFile(path.name, data), size=len(data), render=True, decoder=child)
-            decoder += time.perf_counter() - started
-    return decoder / bare
-
-
 def takeout_zip(paths: list[Path], target: Path) -> Path:
     """The photos as Google Takeout packs them: year folders, one album folder holding a fifth of
     them again, a sidecar with a capture time and a place beside each."""
@@ -177,7 +152,6 @@ def main():
 
     phases = in_rounds(paths, work, rounds=4)
     decode, one, two = (phases[name].rate for name in ("decode", "one", "two"))
-    share = decoder_share(paths[:60])
     archive = takeout_zip(paths[: args.takeout], work / "takeout.zip")
     takeout_user = bench_user("takeout")
     takeout_seconds = import_seconds(archive, takeout_user, 2)
@@ -190,7 +164,6 @@ def main():
     print(f"import, 2 workers:    {two:6.2f} photos/s   {two / one:4.2f}× one worker (target: 1.7×)")
     print(f"CPU a photo:          decode {phases['decode'].cpu_ms:.0f} ms, import {phases['one'].cpu_ms:.0f} ms with 1 worker "
           f"({phases['decode'].cpu / phases['one'].cpu:.0%} of decode by CPU time), {phases['two'].cpu_ms:.0f} ms with 2")
-    print(f"of which the decoder: {share:6.0%} of a bare decode per photo (check, one 1/2-scale decode, both renditions)")
     print(f"Takeout .zip, 2 w.:   {takeout:6.2f} photos/s   ({ready_photos(takeout_user)} photos, sidecars and an album)")
     print(f"tagging afterwards:   {tagging:6.2f} photos/s   ({tagged} photos, local models, one core)")
 
